@@ -1,0 +1,60 @@
+"""Which intents a task runs: the curated set we ship, the full source split, or a file."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from benchmark.intents.record import Intent, IntentError, Source, read_intents
+
+CURATED_FILES: dict[Source, str] = {
+    "gsm8k": "gsm8k_curated.jsonl",
+    "humaneval": "humaneval_curated.jsonl",
+}
+INTENT_SETS = ("curated", "full")
+"""Named sets; `intents=` also takes the path of an intent JSONL file."""
+
+
+def curated_intents(source: Source) -> list[Intent]:
+    """The curated intents shipped in the package for `source`."""
+    data = resources.files("benchmark.intents").joinpath("data", CURATED_FILES[source])
+    with resources.as_file(data) as path:
+        intents = read_intents(path)
+    wrong = [intent.id for intent in intents if intent.source != source]
+    if wrong:
+        raise IntentError(f"{CURATED_FILES[source]}: intents {wrong} are not {source} intents")
+    return intents
+
+
+def _full_intents(source: Source, data_path: str | None) -> list[Intent]:
+    if source == "gsm8k":
+        from benchmark.intents.gsm8k import gsm8k_intents
+
+        return gsm8k_intents(data_path)
+    raise IntentError(f"intents=full is not available for {source} yet")
+
+
+def load_intent_set(source: Source, intents: str | None = None, data_path: str | None = None) -> list[Intent]:
+    """Intents for a task.
+
+    Args:
+        source: The task's problem source.
+        intents: `curated` (default), `full` (the whole source split, from `data_path`
+            or the Hub), or the path of an intent JSONL file.
+        data_path: Local copy of the source data; implies `full` when `intents` is unset.
+    """
+    if intents is None:
+        intents = "full" if data_path else "curated"
+    if intents == "curated":
+        if data_path:
+            raise IntentError("data_path is for intents=full; the curated set ships with the package")
+        return curated_intents(source)
+    if intents == "full":
+        return _full_intents(source, data_path)
+    if intents.endswith(".jsonl") or Path(intents).exists():
+        loaded = read_intents(intents)
+        wrong = [intent.id for intent in loaded if intent.source != source]
+        if wrong:
+            raise IntentError(f"{intents}: intents {wrong[:5]} are not {source} intents; this task needs {source}")
+        return loaded
+    raise IntentError(f"unknown intent set '{intents}': use -T intents=curated|full or the path of a JSONL file")

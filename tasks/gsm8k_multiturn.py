@@ -1,0 +1,67 @@
+"""GSM8k, multi-turn: a simulated user who holds a grade-school math problem talks to
+the assistant under test until satisfied; the assistant's final answer is graded.
+
+Reproduces the GSM8k half of "Flipping the Dialogue: Training and Evaluating User
+Language Models" (Naous et al., ICLR 2026), whose user simulator is UserLM-8b.
+
+    inspect eval tasks/gsm8k_multiturn.py --model openai/gpt-4o
+    inspect eval tasks/gsm8k_multiturn.py --model openai/gpt-4o \\
+        --model-role user=vllm/microsoft/UserLM-8b --epochs 10        # the paper's protocol
+    inspect eval tasks/gsm8k_multiturn.py --model openai/gpt-4o \\
+        -T simulator=prompted --model-role user=openai/gpt-4o         # prompted baseline
+"""
+
+from inspect_ai import Task, task
+
+from benchmark.constants import DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_TURNS
+from benchmark.task_builder import multiturn_task
+from scorers import task_score
+
+TASK_VERSION = "1.0.0"
+"""Bump when scores stop being comparable with earlier logs."""
+
+
+@task
+def gsm8k_multiturn(
+    simulator: str = "userlm",
+    max_turns: int = DEFAULT_MAX_TURNS,
+    allow_end: bool = True,
+    intents: str | None = None,
+    data_path: str | None = None,
+    ban_openers: bool | None = None,
+    word_bounds: bool | None = None,
+    ban_repeats: bool | None = None,
+    max_resamples: int = DEFAULT_MAX_RESAMPLES,
+) -> Task:
+    """GSM8k multi-turn task.
+
+    Args:
+        simulator: User simulator: `userlm` (model role `user`, default
+            vllm/microsoft/UserLM-8b), `prompted` (an assistant LM told to play the user;
+            bind `--model-role user=...`), or `scripted` (offline, for tests).
+        max_turns: Most user turns per conversation.
+        allow_end: Let the user leave after the first turn; false reproduces the paper's
+            "avoid termination" guardrail (conversations run to max_turns).
+        intents: `curated` (the 20 shipped intents, default), `full` (all 1319 test
+            problems, from data_path or the Hub), or the path of an intent JSONL file.
+        data_path: Local GSM8k JSONL in the original question/answer format.
+        ban_openers: Reject user turns starting with "I", "You" or "Here" (default: on
+            for userlm, off for prompted).
+        word_bounds: Reject user turns under 3 or over 25 words (same default).
+        ban_repeats: Reject verbatim repeats of an earlier turn or the intent (same default).
+        max_resamples: Fresh drafts per turn after a rejected one.
+    """
+    return multiturn_task(
+        source="gsm8k",
+        scorers=[task_score()],
+        version=TASK_VERSION,
+        simulator=simulator,
+        max_turns=max_turns,
+        allow_end=allow_end,
+        intents=intents,
+        data_path=data_path,
+        ban_openers=ban_openers,
+        word_bounds=word_bounds,
+        ban_repeats=ban_repeats,
+        max_resamples=max_resamples,
+    )
