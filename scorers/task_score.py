@@ -1,6 +1,8 @@
 """`task_score`: did the assistant's final answer solve the user's task?
 
 GSM8k: the final number of the assistant's last answer attempt equals the gold number.
+HumanEval: the last function the assistant wrote passes the problem's unit tests, run in
+isolation (the built-in sandboxed subprocess, or an Inspect sandbox such as docker).
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 
 from benchmark.constants import TASK_SCORE
+from benchmark.executor import ExecutionResult, run_tests
 from benchmark.gsm8k_grading import extract_final_number, grade_gsm8k, last_answer_attempt
+from benchmark.humaneval import extract_program, humaneval_problem
 from benchmark.intents.record import Intent
 from benchmark.loop import intent_of
+from scorers.metrics import intent_bootstrap_ci
 
 
 def _score_gsm8k(state: TaskState, intent: Intent) -> Score:
@@ -30,14 +35,44 @@ def _score_gsm8k(state: TaskState, intent: Intent) -> Score:
     )
 
 
-@scorer(metrics=[mean(), stderr()], name=TASK_SCORE)
-def task_score() -> Scorer:
-    """1 when the assistant's final answer solves the intent's problem, else 0."""
+async def _score_humaneval(state: TaskState, intent: Intent, sandbox: str | None) -> Score:
+    problem = humaneval_problem(intent.grading.task_id or "")
+    program = extract_program(state.messages, problem)
+    if program is None:
+        return Score(value=0, answer=None, explanation="the assistant wrote no code", metadata={"reason": "no_code"})
+    result: ExecutionResult
+    if sandbox is None:
+        result = await run_tests(program, problem.test, problem.entry_point)
+    else:
+        from benchmark.inspect_sandbox import run_tests_in_sandbox
+
+        result = await run_tests_in_sandbox(program, problem.test, problem.entry_point)
+    return Score(
+        value=1 if result.passed else 0,
+        answer=program,
+        explanation=f"{result.outcome}: {result.detail}" if result.detail else result.outcome,
+        metadata={
+            "reason": result.outcome,
+            "network_isolated": result.network_isolated,
+            "duration_seconds": round(result.duration_seconds, 3),
+            "sandbox": sandbox or "subprocess",
+        },
+    )
+
+
+@scorer(metrics=[mean(), stderr(), intent_bootstrap_ci()], name=TASK_SCORE)
+def task_score(sandbox: str | None = None) -> Scorer:
+    """1 when the assistant's final answer solves the intent's problem, else 0.
+
+    Args:
+        sandbox: HumanEval only: None runs tests in the built-in isolated subprocess;
+            an Inspect sandbox name (`docker`, `local`) runs them in the task's sandbox.
+    """
 
     async def score(state: TaskState, target: Target) -> Score:
         intent = intent_of(state)
         if intent.source == "gsm8k":
             return _score_gsm8k(state, intent)
-        raise ValueError(f"task_score cannot grade {intent.source} intents")
+        return await _score_humaneval(state, intent, sandbox)
 
     return score

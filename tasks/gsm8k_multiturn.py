@@ -15,7 +15,7 @@ from inspect_ai import Task, task
 
 from benchmark.constants import DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_TURNS
 from benchmark.task_builder import multiturn_task
-from scorers import task_score
+from scorers import lexical_stats, task_score, turn_stats, user_behaviour
 
 TASK_VERSION = "1.0.0"
 """Bump when scores stop being comparable with earlier logs."""
@@ -53,7 +53,7 @@ def gsm8k_multiturn(
     """
     return multiturn_task(
         source="gsm8k",
-        scorers=[task_score()],
+        scorers=[task_score(), user_behaviour(), turn_stats(), lexical_stats()],
         version=TASK_VERSION,
         simulator=simulator,
         max_turns=max_turns,

@@ -3,8 +3,9 @@ import json
 import pytest
 
 from benchmark.intents import IntentError, curated_intents, load_intent_set, read_intents
-from benchmark.intents.gsm8k import gsm8k_intents, read_gsm8k_jsonl, split_sentences
+from benchmark.intents.gsm8k import gsm8k_intents, read_gsm8k_jsonl
 from benchmark.intents.record import INTENT_PREFIX
+from benchmark.intents.sentences import split_sentences
 from tests.conftest import GSM8K_TEST, needs_shared_data
 
 GOOD = {

