@@ -8,17 +8,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmark.intents.cli import register as register_intent_commands
 from benchmark.intents.record import IntentError
-
-
-def _intents_list(args: argparse.Namespace) -> int:
-    from benchmark.intents.sets import CURATED_FILES, load_intent_set
-
-    sources = [args.source] if args.source else list(CURATED_FILES)
-    for source in sources:
-        for intent in load_intent_set(source, args.set, args.data_path):
-            print(intent.model_dump_json(exclude_none=True))
-    return 0
+from benchmark.report_cli import register as register_report_commands
 
 
 def _grade_gsm8k(args: argparse.Namespace) -> int:
@@ -49,7 +41,7 @@ def _serve(args: argparse.Namespace) -> int:
     with server:
         name = server.served_name
         print(f"base URL: {server.base_url}")
-        print(f"as the assistant under test:  --model vllm/{name} -M base_url={server.base_url}")
+        print(f"as the assistant under test:  --model vllm/{name} --model-base-url {server.base_url}")
         print(
             f"as the user simulator:        --model-role 'user={{model: vllm/{name}, model_args: "
             f"{{base_url: {server.base_url}}}}}'"
@@ -109,14 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="userlm-bench", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    intents = commands.add_parser("intents", help="list and inspect intents").add_subparsers(
-        dest="intents_command", required=True
-    )
-    listing = intents.add_parser("list", help="print one JSON object per intent")
-    listing.add_argument("--source", choices=["gsm8k", "humaneval"], help="only intents of this source")
-    listing.add_argument("--set", default=None, help="curated (default), full, or an intent JSONL file")
-    listing.add_argument("--data-path", default=None, help="local source data for --set full")
-    listing.set_defaults(handler=_intents_list)
+    register_intent_commands(commands)
+    register_report_commands(commands)
 
     grade = commands.add_parser("grade", help="grade one response read from stdin").add_subparsers(
         dest="grade_command", required=True

@@ -11,7 +11,6 @@ its scores say nothing about assistants.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,22 +31,21 @@ class DemoSettings:
 
 
 def start_servers(log_dir: Path) -> tuple[VLLMServer, VLLMServer]:
-    """The assistant and the UserLM-shaped user server, started in parallel."""
+    """The assistant and the UserLM-shaped user server, starting up side by side."""
     assistant = VLLMServer(
         ServerConfig(model="smollm2", served_name=ASSISTANT_NAME, log_file=log_dir / "vllm-assistant.log")
     )
     user = VLLMServer(ServerConfig(model="smollm2-userlm", served_name=USERLM_NAME, log_file=log_dir / "vllm-user.log"))
-    for server in (assistant, user):
-        server.config.model_path()  # convert local models one at a time (transformers imports are not thread-safe)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = [pool.submit(server.start) for server in (assistant, user)]
-        try:
-            for future in futures:
-                future.result()
-        except BaseException:
-            assistant.stop()
-            user.stop()
-            raise
+    servers = (assistant, user)
+    try:
+        for server in servers:  # one at a time: conversion is CPU-bound, and launching must
+            server.launch()  # happen on this thread (the servers die with the launching thread)
+        for server in servers:
+            server.wait_healthy()
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
     return assistant, user
 
 

@@ -33,7 +33,8 @@ def post(server, path: str, body: dict) -> dict:
 
 def rendered_prompt(server, request: dict) -> str:
     """What the server renders for a chat request, via its own /tokenize and /detokenize."""
-    extra = {k: request[k] for k in ("add_generation_prompt", "continue_final_message") if k in request}
+    flags = {**request, **request.get("extra_body", {})}  # the openai client merges extra_body into the JSON
+    extra = {k: flags[k] for k in ("add_generation_prompt", "continue_final_message") if k in flags}
     tokens = post(server, "/tokenize", {"model": request["model"], "messages": request["messages"], **extra})
     return post(server, "/detokenize", {"model": request["model"], "tokens": tokens["tokens"]})["prompt"]
 
@@ -78,7 +79,8 @@ def test_two_turn_userlm_prompt_is_byte_exact_at_the_server(servers, tmp_path):
     if not two_turn:
         pytest.skip(f"the stand-in user left before turn 3 ({sample.metadata['conversation']['stop_reason']})")
     request = two_turn[0]
-    assert request["add_generation_prompt"] is True and request["continue_final_message"] is False
+    flags = {**request, **request.get("extra_body", {})}
+    assert flags["add_generation_prompt"] is True and flags["continue_final_message"] is False
     assert [m["role"] for m in request["messages"]] == ["system", "user", "assistant", "user", "assistant"]
     messages = [{"role": m["role"], "content": m["content"]} for m in request["messages"]]
     prompt = rendered_prompt(user, request)
