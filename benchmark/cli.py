@@ -136,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--log-dir", type=Path, default=Path("logs/demo"))
     demo.add_argument("--limit", type=int, default=3, help="intents per task")
     demo.add_argument("--epochs", type=int, default=2, help="simulations per intent")
-    demo.add_argument("--max-turns", type=int, default=4)
+    demo.add_argument("--max-turns", type=int, default=3)
     demo.set_defaults(handler=_demo)
     return parser
 

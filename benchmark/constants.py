@@ -109,3 +109,35 @@ MATCHER_TEXT_OVERLAP = 0.4
 """Matcher: a shard without numerals is revealed when this share of its content words appears (tuned)."""
 FIRST_TURN_MAX_CONVERSATIONS = 2000
 """first_turn_diversity compares all pairs of up to this many conversations (a seeded sample beyond)."""
+
+# --- leaderboard and regression gate (benchmark/leaderboard.py, benchmark/regression.py) ----
+GATE_METRIC = TASK_SCORE
+"""Metric `userlm-bench compare` gates on unless `--metric` says otherwise (higher is better)."""
+GATE_MAX_DROP = 0.02
+"""Drop of the gated metric (baseline - candidate, per-intent means) tolerated before a release fails:
+the gate fails only when the drop is significantly larger than this (one-sided test at GATE_ALPHA)."""
+GATE_ALPHA = 0.05
+"""One-sided significance level of the gate's paired test."""
+GATE_RESAMPLES = 10_000
+"""Bootstrap resamples of intents in the gate and in the leaderboard's inflation-gap interval."""
+GATE_SEED = BOOTSTRAP_SEED
+"""Seed of those resamples: the same logs always give the same verdict."""
+FLIP_THRESHOLD = 0.5
+"""An intent "flipped" when its mean over epochs is on different sides of this in the two logs."""
+EXIT_PASS = 0
+EXIT_REGRESSION = 1
+EXIT_UNUSABLE = 2
+"""Exit codes of `userlm-bench compare`: no significant regression, regression, unusable input."""
+
+# --- intent toolkit (`userlm-bench intents validate | build`) ------------------------
+WRITER_ROLE = "writer"
+"""Inspect model role that writes intents and shards (`intents build --model-role writer=...`)."""
+WRITER_MAX_ATTEMPTS = 3
+"""Writer calls per problem: the first draft plus retries with validate's complaints fed back."""
+WRITER_TEMPERATURE = 0.3
+"""Writer sampling, used unless the `writer` role's own config sets a temperature."""
+WRITER_MAX_TOKENS = 2048
+"""Generation budget of one writer reply (one intent and its shards as JSON)."""
+INTENT_CARRY_WORD_SHARE = 0.5
+"""validate: a required GSM8k shard without numbers is carried by the intent text when at least this share
+of its content words appear there (shards with numbers need all their numbers there instead)."""

@@ -27,7 +27,9 @@ class DemoSettings:
     log_dir: Path = Path("logs/demo")
     limit: int = 3
     epochs: int = 2
-    max_turns: int = 4
+    max_turns: int = 3
+    max_tokens: int = 160
+    """Assistant reply budget: SmolLM2 on CPU would otherwise ramble to the context limit."""
 
 
 def start_servers(log_dir: Path) -> tuple[VLLMServer, VLLMServer]:
@@ -79,7 +81,9 @@ def run_demo(settings: DemoSettings) -> list[str]:
                 epochs=settings.epochs,
                 log_dir=str(settings.log_dir),
                 display="plain",
+                max_tasks=len(TASK_FILES),
                 max_connections=8,
+                max_tokens=settings.max_tokens,
                 **model_args(assistant, user, simulator),
             )
             locations += [log.location for log in logs]

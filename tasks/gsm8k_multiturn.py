@@ -43,7 +43,8 @@ def gsm8k_multiturn(
         allow_end: Let the user leave after the first turn; false reproduces the paper's
             "avoid termination" guardrail (conversations run to max_turns).
         intents: `curated` (the 20 shipped intents, default), `full` (all 1319 test
-            problems, from data_path or the Hub), or the path of an intent JSONL file.
+            problems, from data_path or the Hub), `lic` (the Lost in Conversation file at
+            data_path), or the path of an intent JSONL file.
         data_path: Local GSM8k JSONL in the original question/answer format.
         ban_openers: Reject user turns starting with "I", "You" or "Here" (default: on
             for userlm, off for prompted).

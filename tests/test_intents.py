@@ -122,3 +122,10 @@ def test_intent_set_errors(tmp_path):
     path = write_lines(tmp_path / "i.jsonl", GOOD)
     with pytest.raises(IntentError, match="not humaneval intents"):
         load_intent_set("humaneval", str(path))
+
+
+def test_shipped_sets_validate_offline(capsys):
+    from benchmark.cli import main
+
+    assert main(["intents", "validate"]) == 0  # the curated GSM8k problems ship with the package
+    assert "65 intents" in capsys.readouterr().err

@@ -138,6 +138,8 @@ def _build(args: argparse.Namespace) -> int:
 
     if args.method == "rules" and args.model_role:
         raise ValueError("--model-role is for --method llm; --method rules needs no model")
+    if args.max_attempts < 1:
+        raise ValueError(f"--max-attempts must be 1 or more, got {args.max_attempts}")
     model = None
     if args.method == "llm":  # find the writer before reading any data
         _bind_roles(args.model_role)

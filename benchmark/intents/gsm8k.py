@@ -8,6 +8,7 @@ per fact sentence, all required (a GSM8k problem states nothing it does not need
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
 from benchmark.intents.record import INTENT_PREFIX, Grading, Intent, IntentError, Shard
@@ -69,6 +70,18 @@ def read_gsm8k_jsonl(path: str | Path) -> list[dict[str, str]]:
     if not records:
         raise IntentError(f"{path}: no GSM8k records in file")
     return records
+
+
+CURATED_SOURCES_FILE = "gsm8k_curated_sources.jsonl"
+"""The GSM8k test problems behind the curated intents (MIT, see data/GSM8K_LICENSE), shipped
+so the curated set can be validated offline."""
+
+
+def curated_gsm8k_sources() -> dict[int, dict[str, str]]:
+    """The shipped test problems of the curated intents, by test index."""
+    data = resources.files("benchmark.intents").joinpath("data", CURATED_SOURCES_FILE)
+    records = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {int(r["index"]): {"question": r["question"], "answer": r["answer"]} for r in records}
 
 
 def load_gsm8k_hub() -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ the examples, so a simulator holding it knows everything the tests check.
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 
 from benchmark.humaneval import Problem, humaneval_problems
@@ -25,7 +26,14 @@ def _signature_and_docstring(problem: Problem) -> tuple[str, str]:
         -1
     ]
     returns = f" -> {ast.unparse(function.returns)}" if function.returns else ""
-    return f"{function.name}({ast.unparse(function.args)}){returns}", ast.get_docstring(function) or ""
+    # The docstring is usually the first statement; HumanEval/115 imports first, so take the first string.
+    strings = [
+        node.value.value
+        for node in function.body
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    ]
+    docstring = ast.get_docstring(function) or (inspect.cleandoc(strings[0]) if strings else "")
+    return f"{function.name}({ast.unparse(function.args)}){returns}", docstring
 
 
 def _prose_and_examples(docstring: str, entry_point: str) -> tuple[list[str], list[str]]:

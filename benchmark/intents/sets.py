@@ -1,4 +1,5 @@
-"""Which intents a task runs: the curated set we ship, the full source split, or a file."""
+"""Which intents a task runs: the curated set we ship, the full source split, the Lost in
+Conversation file, or an intent file."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ CURATED_FILES: dict[Source, str] = {
     "gsm8k": "gsm8k_curated.jsonl",
     "humaneval": "humaneval_curated.jsonl",
 }
-INTENT_SETS = ("curated", "full")
+INTENT_SETS = ("curated", "full", "lic")
 """Named sets; `intents=` also takes the path of an intent JSONL file."""
 
 
@@ -44,15 +45,26 @@ def load_intent_set(source: Source, intents: str | None = None, data_path: str |
     Args:
         source: The task's problem source.
         intents: `curated` (default), `full` (the whole source split, from `data_path`
-            or the Hub), or the path of an intent JSONL file.
-        data_path: Local copy of the source data; implies `full` when `intents` is unset.
+            or the Hub), `lic` (the Lost in Conversation sharded file at `data_path`),
+            or the path of an intent JSONL file.
+        data_path: Local copy of the source data (GSM8k JSONL for `full`, the LiC file
+            for `lic`); implies `full` when `intents` is unset.
     """
     if intents is None:
         intents = "full" if data_path else "curated"
     if intents == "curated":
         if data_path:
-            raise IntentError("data_path is for intents=full; the curated set ships with the package")
+            raise IntentError("data_path is for intents=full or intents=lic; the curated set ships with the package")
         return curated_intents(source)
+    if intents == "lic":
+        if not data_path:
+            raise IntentError(
+                "intents=lic needs -T data_path=FILE: a local copy of the Lost in Conversation sharded file "
+                "(download it from microsoft/lost_in_conversation on the Hugging Face Hub)"
+            )
+        from benchmark.intents.lic import lic_intents
+
+        return lic_intents(data_path, source)
     if intents == "full":
         return _full_intents(source, data_path)
     if intents.endswith(".jsonl") or Path(intents).exists():
@@ -61,4 +73,4 @@ def load_intent_set(source: Source, intents: str | None = None, data_path: str |
         if wrong:
             raise IntentError(f"{intents}: intents {wrong[:5]} are not {source} intents; this task needs {source}")
         return loaded
-    raise IntentError(f"unknown intent set '{intents}': use -T intents=curated|full or the path of a JSONL file")
+    raise IntentError(f"unknown intent set '{intents}': use -T intents=curated|full|lic or the path of a JSONL file")
