@@ -6,7 +6,7 @@ PIP := $(BIN)/pip --quiet --disable-pip-version-check
 CORE := $(VENV)/.installed-core
 LOCAL := $(VENV)/.installed-local
 
-.PHONY: install install-local demo test lint
+.PHONY: install install-local install-browser demo test lint
 
 $(CORE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ $(LOCAL): $(CORE)
 	$(PIP) uninstall -y torchvision torchaudio torchcodec || true
 	touch $(LOCAL)
 
+# Headless Chromium renders the HTML leaderboard in the tests (Debian packages; skipped elsewhere).
+install-browser:
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || \
+		echo "chromium not installed: the leaderboard rendering test will skip"; }
+
 install: $(CORE)
 install-local: $(LOCAL)
 
@@ -36,6 +42,6 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
-test: lint install-local
+test: lint install-local install-browser
 	$(BIN)/pytest -q; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status

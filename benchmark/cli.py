@@ -58,14 +58,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from benchmark.demo import DemoSettings, run_demo, summarise
+    from benchmark.demo import DemoSettings, leaderboard, run_demo
 
     started = time.monotonic()
     settings = DemoSettings(log_dir=args.log_dir, limit=args.limit, epochs=args.epochs, max_turns=args.max_turns)
     locations = run_demo(settings)
     print("\nlogs:\n  " + "\n  ".join(locations))
     print(f"browse them with: inspect view --log-dir {settings.log_dir}\n")
-    print(summarise(locations))
+    print(leaderboard(locations, settings.log_dir / "leaderboard"))
+    print(f"leaderboard files (html, csv, plots): {settings.log_dir / 'leaderboard'}")
     print(f"\ndemo finished in {time.monotonic() - started:.0f} s")
     return 0
 

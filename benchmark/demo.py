@@ -93,11 +93,11 @@ def run_demo(settings: DemoSettings) -> list[str]:
     return locations
 
 
-def summarise(locations: list[str]) -> str:
-    """One row per (task, simulator): completed conversations and every score's mean."""
-    from inspect_ai.analysis import evals_df
 
-    frame = evals_df(locations, quiet=True)
-    scores = [c for c in frame.columns if c.startswith("score_") and not c.startswith("score_headline")]
-    columns = ["task_name", "task_arg_simulator", "model", "status", "completed_samples", *scores]
-    return frame[columns].rename(columns={"task_arg_simulator": "simulator"}).to_string(index=False)
+def leaderboard(locations: list[str], out: Path) -> str:
+    """Write the leaderboard of the demo's logs to `out` and return it as markdown."""
+    from benchmark.leaderboard import build_leaderboard, render_markdown, write_leaderboard
+
+    board = build_leaderboard(locations)
+    write_leaderboard(board, out)
+    return render_markdown(board)

@@ -14,6 +14,7 @@ from benchmark.userlm_protocol import ParsedTurn
 
 _OPENER = re.compile(r"^[\"'“‘(\[]*(" + "|".join(BANNED_OPENERS) + r")\b")
 _SPACE = re.compile(r"\s+")
+_OTHER_SIDE = re.compile(r"^(?:assistant|system)\s*(?::|\n)", re.I)  # the simulator wrote the assistant's turn
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ def rejection_reason(
         return None  # leaving is always a valid turn once allowed
     if not turn.text.strip():
         return "empty"
+    if _OTHER_SIDE.match(turn.text):
+        return "assistant_side"
     if guardrails.ban_openers and _OPENER.match(turn.text):
         return "banned_opener"
     if guardrails.word_bounds:

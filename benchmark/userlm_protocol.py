@@ -59,7 +59,8 @@ class ParsedTurn:
 
 def parse_user_turn(completion: str) -> ParsedTurn:
     """Cut a raw completion at the end token or the first turn boundary, then trim it."""
-    text = completion
+    # Lone surrogates (undecodable bytes) would make the log unwritable: they become "?".
+    text = completion.encode("utf-8", "replace").decode("utf-8")
     ended = False
     end_at = text.find(END_TOKEN)
     if end_at >= 0:

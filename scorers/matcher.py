@@ -47,5 +47,22 @@ def reveals(shard_text: str, turn: str, rule: MatchRule | None = None) -> bool:
 
 
 def match_turns(shards: Sequence[Shard], turns: Sequence[str], rule: MatchRule | None = None) -> list[list[int]]:
-    """For each user turn, the ids of the shards it reveals."""
-    return [[shard.id for shard in shards if reveals(shard.text, turn, rule)] for turn in turns]
+    """For each user turn, the ids of the shards it reveals (as `reveals` decides, with each shard's and
+    each turn's numbers and stems computed once rather than once per pair)."""
+    rule = rule or MatchRule()
+    wanted = [(shard.id, numbers(shard.text, words=False), stems(shard.text)) for shard in shards]
+    revealed = []
+    for turn in turns:
+        turn_stems = stems(turn)
+        turn_numbers = numbers(turn) if any(shard_numbers for _, shard_numbers, _ in wanted) else set()
+        ids = []
+        for shard_id, shard_numbers, shard_stems in wanted:
+            overlap = len(shard_stems & turn_stems) / len(shard_stems) if shard_stems else 1.0
+            if shard_numbers:
+                hit = shard_numbers <= turn_numbers and overlap >= rule.number_overlap
+            else:
+                hit = overlap >= rule.text_overlap
+            if hit:
+                ids.append(shard_id)
+        revealed.append(ids)
+    return revealed
