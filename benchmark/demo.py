@@ -93,7 +93,6 @@ def run_demo(settings: DemoSettings) -> list[str]:
     return locations
 
 
-
 def leaderboard(locations: list[str], out: Path) -> str:
     """Write the leaderboard of the demo's logs to `out` and return it as markdown."""
     from benchmark.leaderboard import build_leaderboard, render_markdown, write_leaderboard
