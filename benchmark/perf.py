@@ -391,7 +391,7 @@ FULL = Plan(
     growth_n=[65, 650, 6500],
     scorer_n=650,
     settings_runs=[(128, 650)],
-    floor_runs=[(32, 65), (128, 650)],
+    floor_runs=[(128, 65), (128, 650)],
 )
 SMALL = Plan(
     latency=0.2,
@@ -480,9 +480,11 @@ def report(plan: Plan, command: str, results: dict[str, Any]) -> str:
             "## Inspect's own floor",
             "",
             "The same calls (the `user` role, then the model under test, per turn) made by a bare Inspect solver "
-            "with no userlm-bench code: no guardrails, no scorers, same settings. The difference is ours.",
+            "with no userlm-bench code: no guardrails, no scorers, same settings. The difference is what "
+            "userlm-bench adds: our loop and scorers, and Inspect's per-sample scoring machinery that any scorer "
+            "brings; at small N it also holds the per-eval fixed costs (metrics, results) spread over few turns.",
             "",
-            _row(["C", "N", "floor wall / ideal", "floor CPU ms / turn", "loop CPU ms / turn", "ours ms / turn"]),
+            _row(["C", "N", "floor wall / ideal", "floor CPU ms / turn", "loop CPU ms / turn", "added ms / turn"]),
             _row(["---"] * 6),
         ]
         for m in results["floor"]:
