@@ -43,5 +43,5 @@ lint: install
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
 test: lint install-local install-browser
-	$(BIN)/pytest -q; status=$$?; \
+	$(BIN)/pytest -q -rs --durations=12; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status

