@@ -546,8 +546,13 @@ def report(plan: Plan, command: str, results: dict[str, Any]) -> str:
     for m in concurrency:
         if m.run.c in (32, 128):
             lines.append(f"- wall / ideal <= 1.10 at C = {m.run.c}: {m.ratio:.3f} ({_verdict(m.ratio <= 1.10)})")
-    worst = max(m.cpu_ms_per_turn for m in concurrency + growth)
-    lines.append(f"- harness CPU per simulated turn <= 5 ms: worst {worst:.2f} ms ({_verdict(worst <= 5)})")
+    # runs of the paper's 65 conversations or more: a handful of conversations mostly measures eval start-up
+    steady = [m for m in concurrency + growth if m.run.n >= PAPER_INTENTS] or concurrency + growth
+    best, worst = (f(m.cpu_ms_per_turn for m in steady) for f in (min, max))
+    lines.append(
+        f"- harness CPU per simulated turn <= 5 ms: {best:.2f} to {worst:.2f} ms over the runs of N >= "
+        f"{PAPER_INTENTS} ({_verdict(worst <= 5)})"
+    )
     if len(growth) >= 2:
         growth_ratio = growth[-1].cpu_ms_per_turn / growth[0].cpu_ms_per_turn
         lines.append(
@@ -609,6 +614,14 @@ def run_plan(plan: Plan, progress: bool = True) -> dict[str, Any]:
     return results
 
 
+def write_report(path: Path, text: str) -> None:
+    """Write the report to `path`, keeping an existing file's hand-written notes (from NOTES_MARKER on)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kept = path.read_text() if path.is_file() else ""
+    notes = kept[kept.index(NOTES_MARKER) :] if NOTES_MARKER in kept else ""
+    path.write_text(text + ("\n" + notes if notes else ""))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="the CI configuration (well under 3 minutes)")
@@ -636,10 +649,7 @@ def main(argv: list[str] | None = None) -> None:
     text = report(plan, command, run_plan(plan))
     print(text)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        kept = args.out.read_text() if args.out.is_file() else ""
-        notes = kept[kept.index(NOTES_MARKER) :] if NOTES_MARKER in kept else ""
-        args.out.write_text(text + ("\n" + notes if notes else ""))
+        write_report(args.out, text)
 
 
 if __name__ == "__main__":

@@ -112,3 +112,13 @@ def test_benchmark_runs_the_real_loop_over_http_and_reports(monkeypatch):
     assert "| C | N | turns | wall s | ideal s | wall / ideal | CPU ms / turn | CPU / wall | peak MB | load |" in text
     assert "| 2 | 3 | 6 |" in text
     assert "## Inspect's own floor" in text
+
+
+def test_regenerating_the_report_keeps_the_notes(tmp_path):
+    out = tmp_path / "perf.md"
+    perf.write_report(out, "# old tables\n")
+    out.write_text(out.read_text() + "\n" + perf.NOTES_MARKER + "\nhand-written analysis\n")
+    perf.write_report(out, "# new tables\n")
+    text = out.read_text()
+    assert text.startswith("# new tables\n") and "old tables" not in text
+    assert text.endswith(perf.NOTES_MARKER + "\nhand-written analysis\n")
