@@ -32,8 +32,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-END_TOKEN = "<|endconversation|>"  # benchmark.constants.END_TOKEN; the server imports nothing heavy
-INTENT_PREFIX = "You are a user chatting with an assistant language model to"
+from benchmark.constants import END_TOKEN
+from benchmark.intents.record import INTENT_PREFIX
+
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 MAX_CONNECTIONS = 2048
