@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from inspect_ai.log import transcript
-from inspect_ai.model import ChatMessage, ChatMessageUser
+from inspect_ai.model import ChatMessage, ChatMessageUser, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from benchmark.constants import DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_TURNS, StopReason
 from benchmark.guardrails import Guardrails, rejection_reason
 from benchmark.intents.record import Intent
+from benchmark.model_calls import naming_the_server
 from benchmark.simulators import UserSimulator, make_simulator
 from benchmark.userlm_protocol import ParsedTurn, parse_user_turn
 
@@ -158,7 +159,8 @@ async def _converse(
             record.user_turns += 1
         if turn.ended:
             return "end_token"
-        state = await generate(state)
+        with naming_the_server("assistant", get_model()):
+            state = await generate(state)
         record.assistant_turns += 1
         if state.output.error:
             record.error = f"assistant: {state.output.error}"

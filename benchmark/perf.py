@@ -29,7 +29,6 @@ fails instead of reporting.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os
@@ -40,10 +39,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from benchmark import latency_server
 
 PAPER_INTENTS = 65
 """The paper's intent set: 20 GSM8k + 45 HumanEval curated intents."""
@@ -333,27 +333,6 @@ def worker(run: Run, url: str) -> Measured:
 # --- the orchestrating process ---------------------------------------------------------
 
 
-@contextlib.contextmanager
-def latency_server(latency: float, max_seconds: float) -> Iterator[str]:
-    """Start benchmark.latency_server in its own process; yields its base URL."""
-    argv = [sys.executable, "-m", "benchmark.latency_server", "--latency", str(latency)]
-    argv += ["--parent-pid", str(os.getpid()), "--max-seconds", str(max_seconds), "--idle-seconds", "600"]
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout
-        line = process.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"latency server did not start: {line!r}")
-        yield line.removeprefix("listening on ")
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def measure(run: Run, url: str) -> Measured:
     """Run `worker` in a fresh Python process and read its result."""
     argv = [sys.executable, "-m", "benchmark.perf", "--worker", json.dumps(asdict(run)), "--url", url]
@@ -573,7 +552,8 @@ def run_plan(plan: Plan, progress: bool = True) -> dict[str, Any]:
 
     start = time.monotonic()
     results: dict[str, Any] = {"load_start": os.getloadavg()[0]}
-    with latency_server(plan.latency, max_seconds=6 * 3600) as url:
+    with latency_server.running(latency_server.Settings(plan.latency), max_seconds=6 * 3600) as server:
+        url = server.url
         done: dict[Run, Measured] = {}
 
         def go(run: Run) -> Measured:

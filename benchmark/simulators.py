@@ -43,6 +43,7 @@ from benchmark.constants import (
 )
 from benchmark.guardrails import Guardrails
 from benchmark.intents.record import Intent
+from benchmark.model_calls import ModelCallError, eval_attempt_timeout, naming_the_server
 
 SCRIPTED_USER_MODEL = "scripted/user"
 
@@ -136,11 +137,14 @@ class _RoleModelSimulator:
 
     async def _generate(self, messages: list[ChatMessage], config: GenerateConfig) -> ModelOutput:
         model = self.model()
+        if model.config.attempt_timeout is None:
+            config = config.merge(GenerateConfig(attempt_timeout=eval_attempt_timeout()))
         try:
-            return await model.generate(messages, config=config)
-        except Exception as err:
-            if self._using_default:
-                raise self._start_error(err) from err
+            with naming_the_server(USER_ROLE, model):
+                return await model.generate(messages, config=config)
+        except ModelCallError as err:
+            if self._using_default and err.__cause__ is not None:
+                raise self._start_error(err.__cause__) from err.__cause__
             raise
 
 

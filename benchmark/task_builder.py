@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import NoneType
+
 from inspect_ai import Task
 from inspect_ai.scorer import Scorer
 
@@ -11,6 +13,31 @@ from benchmark.guardrails import Guardrails
 from benchmark.intents.record import Source
 from benchmark.intents.sets import load_intent_set
 from benchmark.loop import user_simulation
+
+_PARAMETER_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "simulator": ((str,), "userlm"),
+    "max_turns": ((int,), "10"),
+    "max_resamples": ((int,), "3"),
+    "allow_end": ((bool,), "false"),
+    "ban_openers": ((bool, NoneType), "false"),
+    "word_bounds": ((bool, NoneType), "false"),
+    "ban_repeats": ((bool, NoneType), "false"),
+    "intents": ((str, NoneType), "curated"),
+    "data_path": ((str, NoneType), "gsm8k_test.jsonl"),
+    "sandbox": ((str, NoneType), "docker"),
+}
+"""Each task parameter's accepted types and an example value for the error message."""
+_TYPE_WORDS = {str: "text", int: "a whole number", bool: "true or false"}
+
+
+def check_parameter_types(parameters: dict[str, object]) -> None:
+    """Raise a TypeError naming the parameter, its expected type and an example `-T` flag."""
+    for name, value in parameters.items():
+        types, example = _PARAMETER_TYPES[name]
+        # bool is an int: -T max_turns=true must not pass as 1
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            expected = " or ".join("unset" if kind is NoneType else _TYPE_WORDS[kind] for kind in types)
+            raise TypeError(f"task parameter {name}={value!r} must be {expected}, e.g. -T {name}={example}")
 
 
 def guardrails_for(
@@ -48,11 +75,25 @@ def multiturn_task(
     sandbox: str | None = None,
 ) -> Task:
     """A multi-turn task over `source` intents; validates every parameter before any model call."""
+    check_parameter_types(
+        {
+            "simulator": simulator,
+            "max_turns": max_turns,
+            "max_resamples": max_resamples,
+            "allow_end": allow_end,
+            "ban_openers": ban_openers,
+            "word_bounds": word_bounds,
+            "ban_repeats": ban_repeats,
+            "intents": intents,
+            "data_path": data_path,
+            "sandbox": sandbox,
+        }
+    )
     if simulator not in SIMULATORS:
         raise ValueError(f"unknown simulator '{simulator}': use -T simulator=" + "|".join(SIMULATORS))
-    if not isinstance(max_turns, int) or max_turns < 1:
+    if max_turns < 1:
         raise ValueError(f"max_turns must be a whole number >= 1, got {max_turns!r}")
-    if not isinstance(max_resamples, int) or max_resamples < 0:
+    if max_resamples < 0:
         raise ValueError(f"max_resamples must be a whole number >= 0, got {max_resamples!r}")
     rails = guardrails_for(simulator, allow_end, ban_openers, word_bounds, ban_repeats)
     return Task(

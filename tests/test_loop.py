@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from inspect_ai import eval
 from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, GenerateConfig, get_model
@@ -137,6 +139,17 @@ def test_default_that_cannot_start_names_model_role(tmp_path, monkeypatch):
     assert "could not start" in message and "--model-role user=" in message
 
 
+def test_default_user_model_without_vllm_fails_before_any_model_call(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "vllm", None)  # as if the `local` extra were not installed
+    monkeypatch.delenv("VLLM_BASE_URL", raising=False)
+    assistant = RecordingAssistant()
+    log = run(gsm8k_multiturn(), assistant=assistant, limit=3, tmp_path=tmp_path)
+    assert log.status == "error" and assistant.calls == []
+    message = log.error.message
+    assert f"the default user model '{DEFAULT_USER_MODEL}' could not start" in message
+    assert "pip install vllm" in message and "--model-role user=" in message
+
+
 def test_prompted_needs_a_bound_role(tmp_path):
     log = run(gsm8k_multiturn(simulator="prompted"), tmp_path=tmp_path)
     assert log.status == "error"
@@ -168,6 +181,12 @@ def test_prompted_run_with_bound_role(tmp_path):
         ({"max_turns": 0}, "max_turns must be"),
         ({"max_resamples": -1}, "max_resamples must be"),
         ({"intents": "nope"}, "unknown intent set"),
+        # what `-T name=value` delivers when the value has the wrong type
+        ({"max_turns": "abc"}, r"max_turns='abc' must be a whole number, e.g. -T max_turns=10"),
+        ({"max_turns": True}, r"max_turns=True must be a whole number"),
+        ({"allow_end": "maybe"}, r"allow_end='maybe' must be true or false, e.g. -T allow_end=false"),
+        ({"ban_openers": 3}, r"ban_openers=3 must be true or false or unset"),
+        ({"intents": 5}, r"intents=5 must be text or unset"),
     ],
 )
 def test_bad_task_parameters(args, message):

@@ -6,12 +6,10 @@ No timing assertions: performance claims come only from the benchmark's own outp
 from __future__ import annotations
 
 import asyncio
-import json
-import urllib.request
 
 import pytest
 
-from benchmark import perf
+from benchmark import latency_server, perf
 from benchmark.constants import END_TOKEN
 from benchmark.guardrails import Guardrails, rejection_reason
 from benchmark.intents.sets import curated_intents
@@ -78,9 +76,9 @@ def test_ideal_wall_time():
 
 def test_benchmark_runs_the_real_loop_over_http_and_reports(monkeypatch):
     monkeypatch.setenv(perf.API_KEY_VAR, "not-a-key")
-    with perf.latency_server(latency=0.0, max_seconds=120) as url:
-        with urllib.request.urlopen(url.removesuffix("/v1") + "/health", timeout=10) as response:
-            assert json.load(response)["status"] == "ok"
+    with latency_server.running(Settings(latency=0.0), max_seconds=120) as server:
+        url = server.url
+        assert server.health()["status"] == "ok"
         measured = perf.worker(perf.Run("smoke", n=3, c=2, turns=2, latency=0.0), url)
         floor = perf.worker(perf.Run("smoke", n=2, c=2, turns=2, latency=0.0, task="floor"), url)
     assert (floor.status, floor.user_turns) == ("success", 2 * 2)

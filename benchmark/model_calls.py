@@ -1,0 +1,71 @@
+"""Model calls that fail say which role, which model and which server failed, and what to do.
+
+A 650-conversation run talks to two models, often on two servers. When one dies or keeps failing, the
+sample's error must point at it: Inspect's own message is often just the client library's ("Connection
+error."). Errors are wrapped only after Inspect's retries gave up (they happen inside
+`Model.generate`); Inspect's control flow (limits, operator termination, timeouts, cancellation) passes
+through untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from inspect_ai._util.exception import TerminateSampleError  # pinned inspect-ai; no public alias
+from inspect_ai.model import Model
+from inspect_ai.model._generate_config import active_generate_config  # pinned inspect-ai; no public alias
+from inspect_ai.model._model import ModelGenerateError  # pinned inspect-ai; no public alias
+from inspect_ai.util import LimitExceededError
+from tenacity import RetryError
+
+_INSPECT_CONTROL = (LimitExceededError, TerminateSampleError, TimeoutError)
+
+
+class ModelCallError(RuntimeError):
+    """A model call failed after Inspect's retries; the message names the role, model and server."""
+
+
+def where(model: Model) -> str:
+    """`provider/model at URL`, or just the model when it has no server URL."""
+    base_url = model.api.base_url
+    return f"{model} at {base_url}" if base_url else str(model)
+
+
+@contextlib.contextmanager
+def naming_the_server(role: str, model: Model) -> Iterator[None]:
+    """Re-raise a failed call of `model` (bound to `role`) as a ModelCallError that names it."""
+    try:
+        yield
+    except (*_INSPECT_CONTROL, ModelCallError):
+        raise
+    except Exception as err:
+        last = _underlying(err)
+        reason = str(last).strip() or "no message"
+        raise ModelCallError(
+            f"{role} model {where(model)} failed: {type(last).__name__}: {reason} "
+            "(after Inspect's retries). Check that the server is up and answers, then resume the run with "
+            "`inspect eval-retry LOG_FILE`: finished samples are kept. --max-retries and --timeout bound how "
+            "long Inspect retries a call; --attempt-timeout bounds one attempt."
+        ) from err
+
+
+def _underlying(err: BaseException) -> BaseException:
+    """The provider's own error inside Inspect's wrappers: tenacity's RetryError when retries gave up,
+    ModelGenerateError (which prepends the whole request) for an error that is not retried."""
+    while True:
+        if isinstance(err, RetryError) and err.last_attempt.exception() is not None:
+            err = err.last_attempt.exception()  # type: ignore[assignment]
+        elif isinstance(err, ModelGenerateError) and err.__cause__ is not None:
+            err = err.__cause__
+        else:
+            return err
+
+
+def eval_attempt_timeout() -> int | None:
+    """The eval's `--attempt-timeout`, which Inspect passes only to the model under test.
+
+    Inspect hands role models its max_connections, max_retries, timeout and cache, but not
+    attempt_timeout, so without it a hung simulator server would hang its samples forever.
+    """
+    return active_generate_config().attempt_timeout
