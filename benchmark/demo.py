@@ -59,7 +59,8 @@ def model_args(assistant: VLLMServer, user: VLLMServer, simulator: str) -> dict[
     user_name = USERLM_NAME if simulator == "userlm" else ASSISTANT_NAME
     return {
         "model": get_model(f"vllm/{ASSISTANT_NAME}", base_url=assistant.base_url),
-        "model_roles": {"user": get_model(f"vllm/{user_name}", base_url=user_server.base_url)},
+        # connected now, not at the first call, so the log records the role's server for `inspect eval-retry`
+        "model_roles": {"user": get_model(f"vllm/{user_name}", base_url=user_server.base_url, lazy_init=False)},
     }
 
 

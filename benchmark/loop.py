@@ -19,10 +19,10 @@ from inspect_ai.log import transcript
 from inspect_ai.model import ChatMessage, ChatMessageUser, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from benchmark.constants import DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_TURNS, StopReason
+from benchmark.constants import DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_TURNS, USER_ROLE, StopReason
 from benchmark.guardrails import Guardrails, rejection_reason
 from benchmark.intents.record import Intent
-from benchmark.model_calls import naming_the_server
+from benchmark.model_calls import naming_the_server, record_role_server
 from benchmark.simulators import UserSimulator, make_simulator
 from benchmark.userlm_protocol import ParsedTurn, parse_user_turn
 
@@ -121,6 +121,7 @@ def user_simulation(
         raise ValueError(f"max_resamples must be 0 or more, got {max_resamples}")
     rails = guardrails or Guardrails()
     make_simulator(simulator, rails)  # fail on an unknown name before any sample runs
+    record_role_server(USER_ROLE)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         sim = make_simulator(simulator, rails)

@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Iterator
 
 from inspect_ai._util.exception import TerminateSampleError  # pinned inspect-ai; no public alias
-from inspect_ai.model import Model
+from inspect_ai.model import Model, model_roles
 from inspect_ai.model._generate_config import active_generate_config  # pinned inspect-ai; no public alias
 from inspect_ai.model._model import ModelGenerateError  # pinned inspect-ai; no public alias
 from inspect_ai.util import LimitExceededError
@@ -69,3 +69,17 @@ def eval_attempt_timeout() -> int | None:
     attempt_timeout, so without it a hung simulator server would hang its samples forever.
     """
     return active_generate_config().attempt_timeout
+
+
+def record_role_server(role: str) -> None:
+    """Have a lazily connected `vllm/` model bound to `role` take its server address now.
+
+    Inspect's vllm provider connects on the first call, but the eval log's header, from which
+    `inspect eval-retry` rebuilds the model roles, is written before it: the role's `base_url` would be
+    logged as empty and the retry would try to start its own vLLM server instead of using the one given.
+    Only a model with an explicit server address is resolved (no server is started here).
+    """
+    model = model_roles().get(role)
+    api = getattr(model, "api", None)
+    if api is not None and api.base_url is None and getattr(api, "_init_base_url", None):
+        api._resolve_server()  # pinned inspect-ai: VLLMAPI's deferred connection

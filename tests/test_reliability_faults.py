@@ -35,7 +35,9 @@ def _api_key(monkeypatch):
 
 
 def run_against(server: RunningServer, log_dir, limit: int, assistant: str = "assistant", **eval_args):
-    user = get_model("openai-api/latency/user", base_url=server.url, memoize=False)
+    """The assistant through `openai-api/`, the user through `vllm/` (how UserLM-8b is reached). Inspect's
+    vllm provider keeps one address per model name for the whole process, hence a name per server."""
+    user = get_model(f"vllm/{user_name(server)}", base_url=server.url, memoize=False)
     (log,) = eval(
         gsm8k_multiturn(max_turns=END_AFTER + 2),
         model=f"openai-api/latency/{assistant}",
@@ -47,6 +49,10 @@ def run_against(server: RunningServer, log_dir, limit: int, assistant: str = "as
         **eval_args,
     )
     return log
+
+
+def user_name(server: RunningServer) -> str:
+    return f"latency-{server.port}/user"
 
 
 def stop_reasons(log) -> Counter:
@@ -71,7 +77,7 @@ def test_a_request_that_always_fails_names_the_user_model_and_server(tmp_path):
     dana, other = log.samples
     assert dana.id == "gsm8k-dana-run-walk" and other.error is None
     message = dana.error.message
-    assert f"user model openai-api/latency/user at {server.url} failed: BadRequestError" in message
+    assert f"user model vllm/{user_name(server)} at {server.url} failed: BadRequestError" in message
     assert "injected fault" in message and "eval-retry" in message
 
 
@@ -97,15 +103,38 @@ def kill_after(server: RunningServer, completions: int) -> threading.Thread:
     return thread
 
 
+def inspect_cli(*args: str, log_dir) -> subprocess.CompletedProcess[str]:
+    """`inspect ARGS --log-dir LOG_DIR` as a user types it, from the repository root."""
+    argv = [sys.executable, "-m", "inspect_ai", *args, "--log-dir", str(log_dir), "--display", "none"]
+    env = {**os.environ, API_KEY_VAR: "not-a-key"}
+    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
 def test_server_death_keeps_finished_samples_and_eval_retry_completes(tmp_path):
     limit = 8
     settings = Settings(latency=0.05, end_after=END_AFTER)
     with running(settings) as server:
         killer = kill_after(server, 4 * CALLS_PER_CONVERSATION)
-        log = run_against(server, tmp_path, limit=limit, max_samples=2, max_retries=1)
+        inspect_cli(
+            "eval",
+            "tasks/gsm8k_multiturn.py",
+            "--model",
+            "openai-api/latency/assistant",
+            "--model-base-url",
+            server.url,
+            "--model-role",
+            f"user={{model: vllm/{user_name(server)}, model_args: {{base_url: {server.url}}}}}",
+            "-T",
+            f"max_turns={END_AFTER + 2}",
+            *("--limit", str(limit), "--max-samples", "2", "--max-retries", "1"),
+            log_dir=tmp_path,
+        )
         killer.join(30)
+    (location,) = tmp_path.glob("*.eval")
+    log = read_eval_log(str(location))
     assert log.status == "error"
     assert f"at {server.url} failed" in log.error.message and "eval-retry" in log.error.message
+    assert log.eval.model_roles[USER_ROLE].base_url == server.url  # what eval-retry reconnects to
     finished = [sample for sample in log.samples if sample.error is None and sample.scores]
     assert 2 <= len(finished) < limit
     errored = [sample for sample in log.samples if sample.error is not None]
@@ -113,16 +142,13 @@ def test_server_death_keeps_finished_samples_and_eval_retry_completes(tmp_path):
 
     # The same server comes back on the same port; the CLI resumes the log.
     with running(settings, port=server.port) as restarted:
-        env = {**os.environ, API_KEY_VAR: "not-a-key"}
-        argv = [sys.executable, "-m", "inspect_ai", "eval-retry", log.location, "--log-dir", str(tmp_path)]
-        argv += ["--display", "none"]
-        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        done = inspect_cli("eval-retry", str(location), log_dir=tmp_path)
         assert done.returncode == 0, done.stderr[-3000:]
         resumed_calls = restarted.health()["completions"]
 
-    (retried,) = [path for path in tmp_path.glob("*.eval") if str(path) != log.location]
+    (retried,) = [path for path in tmp_path.glob("*.eval") if path != location]
     final = read_eval_log(str(retried))
-    assert final.status == "success"
+    assert final.status == "success", final.error
     ids = [(sample.id, sample.epoch) for sample in final.samples]
     assert len(ids) == limit and len(set(ids)) == limit  # none lost, none duplicated
     assert all(sample.error is None and sample.scores for sample in final.samples)
