@@ -6,7 +6,7 @@ PIP := $(BIN)/pip --quiet --disable-pip-version-check
 CORE := $(VENV)/.installed-core
 LOCAL := $(VENV)/.installed-local
 
-.PHONY: install install-local install-browser demo test lint
+.PHONY: install install-local install-browser demo test lint perf-small
 
 $(CORE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
+# Then the performance benchmark's small configuration prints its tables (results/perf.md has the full one).
 test: lint install-local install-browser
 	$(BIN)/pytest -q -rs --durations=12; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
+	$(MAKE) --no-print-directory perf-small
+
+# The CI configuration of benchmark.perf must finish within 3 minutes.
+perf-small: install
+	timeout 180 $(BIN)/python -m benchmark.perf --small
