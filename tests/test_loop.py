@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import inspect_ai.model._providers.vllm as inspect_vllm  # pinned inspect-ai: its server registry
 import pytest
 from inspect_ai import eval
 from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, GenerateConfig, get_model
@@ -142,6 +143,9 @@ def test_default_that_cannot_start_names_model_role(tmp_path, monkeypatch):
 def test_default_user_model_without_vllm_fails_before_any_model_call(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", None)  # as if the `local` extra were not installed
     monkeypatch.delenv("VLLM_BASE_URL", raising=False)
+    # Inspect keeps one vLLM server address per model name for the whole process: forget any an
+    # earlier test (the integration suite's UserLM server) left behind
+    monkeypatch.setattr(inspect_vllm, "_vllm_servers", {})
     assistant = RecordingAssistant()
     log = run(gsm8k_multiturn(), assistant=assistant, limit=3, tmp_path=tmp_path)
     assert log.status == "error" and assistant.calls == []
