@@ -391,17 +391,16 @@ def running(settings: Settings, port: int = 0, max_seconds: float = 3600.0) -> I
     """Start a latency server in a subprocess that exits with this one; stops it on exit."""
     argv = [sys.executable, "-m", "benchmark.latency_server", *settings.argv(), "--port", str(port)]
     argv += ["--parent-pid", str(os.getpid()), "--max-seconds", str(max_seconds), "--idle-seconds", "600"]
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-    server = None
+    server = RunningServer("", subprocess.Popen(argv, stdout=subprocess.PIPE, text=True))
     try:
-        assert process.stdout
-        line = process.stdout.readline().strip()
+        assert server.process.stdout
+        line = server.process.stdout.readline().strip()
         if not line.startswith("listening on "):
             raise RuntimeError(f"latency server did not start: {line!r}")
-        server = RunningServer(line.removeprefix("listening on "), process)
+        server.url = line.removeprefix("listening on ")
         yield server
     finally:
-        (server or RunningServer("", process)).stop()
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
