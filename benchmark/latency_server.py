@@ -266,10 +266,10 @@ class Server:
             if body.get("stream"):
                 raise ValueError("streaming is not supported")
             if self.settings.poison and self.settings.poison in raw.decode(errors="replace"):
+                self.faults["400"] += 1
                 raise ValueError(f"injected fault: the request contains '{self.settings.poison}'")
             answer = completion(body, self.settings, int(time.time()))
         except (ValueError, AttributeError, TypeError) as error:
-            self.faults["400"] += "injected fault" in str(error)
             await self._send(writer, 400, {"error": {"message": str(error), "type": "invalid_request_error"}})
             return keep_alive
         self.completions += 1
