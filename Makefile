@@ -48,6 +48,6 @@ test: lint install-local install-browser
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 	$(MAKE) --no-print-directory perf-small
 
-# The CI configuration of benchmark.perf must finish within 3 minutes.
+# The CI configuration of benchmark.devtools.perf must finish within 3 minutes.
 perf-small: install
-	timeout 180 $(BIN)/python -m benchmark.perf --small
+	timeout 180 $(BIN)/python -m benchmark.devtools.perf --small

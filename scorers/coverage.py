@@ -35,13 +35,13 @@ from benchmark.constants import (
     UNJUDGED,
     USER_BEHAVIOUR,
 )
+from benchmark.conversation.loop import intent_of
 from benchmark.intents.record import Intent
-from benchmark.loop import intent_of
-from scorers.bootstrap import NAN
-from scorers.judge import JudgeLabels, judge_conversation, judge_model
-from scorers.matcher import match_turns
+from benchmark.judging.judge import JudgeLabels, judge_conversation, judge_model
+from benchmark.judging.matcher import match_turns
+from benchmark.stats import NAN
+from benchmark.text import user_texts
 from scorers.metrics import Figures, conversation_mean, metadata_of
-from scorers.text import user_texts
 
 logger = logging.getLogger(__name__)
 

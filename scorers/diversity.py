@@ -12,7 +12,7 @@ Figures (metrics of the scorer, each with `_ci_low` / `_ci_high`):
   (stop words removed), averaged over the conversation's turns, then over conversations.
   High values mean the user copies the intent's wording instead of talking.
 
-Unigrams are lower-cased with punctuation deleted (scorers.text.unigrams). Two empty
+Unigrams are lower-cased with punctuation deleted (benchmark.text.unigrams). Two empty
 sets (users who said nothing) count as identical: similarity 1, difference 0.
 """
 
@@ -32,11 +32,11 @@ from benchmark.constants import (
     LEXICAL_DIVERSITY,
     LEXICAL_STATS,
 )
+from benchmark.conversation.loop import intent_of
 from benchmark.intents.record import INTENT_PREFIX, Intent
-from benchmark.loop import intent_of
-from scorers.bootstrap import NAN, bootstrap_interval
+from benchmark.stats import NAN, bootstrap_interval
+from benchmark.text import STOP_WORDS, difference_matrix, mean_pairwise_difference, unigrams, user_texts
 from scorers.metrics import Figures, across_simulations, by_intent, conversation_mean, figure, metadata_of
-from scorers.text import STOP_WORDS, difference_matrix, mean_pairwise_difference, unigrams, user_texts
 
 USER_UNIGRAMS = "user_unigrams"
 FIRST_TURN_UNIGRAMS = "first_turn_unigrams"

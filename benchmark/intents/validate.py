@@ -49,9 +49,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from benchmark.constants import INTENT_CARRY_WORD_SHARE
-from benchmark.humaneval import Problem, humaneval_problems
-from benchmark.intents.gsm8k import curated_gsm8k_sources
+from benchmark.grading.humaneval import Problem, humaneval_problems
 from benchmark.intents.record import Intent, IntentError, Shard
+from benchmark.intents.sources.gsm8k import curated_gsm8k_sources
 
 # --- numbers ------------------------------------------------------------------------
 
@@ -209,7 +209,7 @@ def _shown(mentions: Iterable[Mention]) -> str:
 
 
 def _stems(text: str) -> set[str]:
-    from scorers.text import stems
+    from benchmark.text import stems
 
     return stems(text)
 
@@ -239,7 +239,7 @@ class SourceProblem:
 
 
 def gsm8k_source(question: str, answer: str) -> SourceProblem:
-    from benchmark.intents.gsm8k import gold_number
+    from benchmark.intents.sources.gsm8k import gold_number
 
     return SourceProblem(text=" ".join(question.split()), gold=gold_number(answer))
 
@@ -312,7 +312,7 @@ class Sources:
 
     def _gsm8k_records(self) -> list[SourceProblem]:
         if self._gsm8k is None:
-            from benchmark.intents.gsm8k import load_gsm8k_hub, read_gsm8k_jsonl
+            from benchmark.intents.sources.gsm8k import load_gsm8k_hub, read_gsm8k_jsonl
 
             try:
                 records = read_gsm8k_jsonl(self.data_path) if self.data_path else load_gsm8k_hub()
@@ -902,7 +902,7 @@ def validate_files(paths: Sequence[str | Path], sources: Sources | None) -> tupl
     findings: list[Finding] = []
     for path in paths:
         if Path(path).is_file() and is_lic_file(path):
-            from benchmark.intents.lic import read_lic
+            from benchmark.intents.sources.lic import read_lic
 
             loaded = read_lic(path)
             located.extend(

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from benchmark.demo import start_servers
-from benchmark.serve import VLLMServer
+from benchmark.serving.demo import start_servers
+from benchmark.serving.vllm_server import VLLMServer
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,7 +14,7 @@ import urllib.request
 from inspect_ai import eval
 from inspect_ai.log import read_eval_log
 
-from benchmark.demo import model_args
+from benchmark.serving.demo import model_args
 from tasks.gsm8k_multiturn import gsm8k_multiturn
 from tests.conftest import ROOT
 from tests.integration.test_vllm_userlm import ASSISTANT_CONFIG

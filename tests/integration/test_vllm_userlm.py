@@ -12,11 +12,11 @@ from inspect_ai import eval
 from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, GenerateConfig, get_model
 
 from benchmark.constants import END_TOKEN, STOP_REASONS
-from benchmark.demo import ASSISTANT_NAME, USERLM_NAME, model_args
-from benchmark.guardrails import Guardrails
+from benchmark.conversation.guardrails import Guardrails
+from benchmark.conversation.simulators import UserLMSimulator
+from benchmark.conversation.userlm import parse_user_turn, render_userlm_prompt
 from benchmark.intents import curated_intents
-from benchmark.simulators import UserLMSimulator
-from benchmark.userlm_protocol import parse_user_turn, render_userlm_prompt
+from benchmark.serving.demo import ASSISTANT_NAME, USERLM_NAME, model_args
 from tasks.gsm8k_multiturn import gsm8k_multiturn
 from tasks.humaneval_multiturn import humaneval_multiturn
 

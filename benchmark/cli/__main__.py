@@ -1,0 +1,7 @@
+"""`python -m benchmark.cli`: the same as the `userlm-bench` command."""
+
+import sys
+
+from benchmark.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,129 @@
+"""Task parameters to an Inspect Task: what the thin task files share.
+
+Validates every `-T` value before any model call, turns the intents into a dataset (one sample per
+intent, the intent kept in metadata) and wires the conversation loop and the scorers together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import NoneType
+
+from inspect_ai import Task
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.scorer import Scorer
+
+from benchmark.constants import SIMULATORS
+from benchmark.conversation.guardrails import Guardrails
+from benchmark.conversation.loop import INTENT_KEY, user_simulation
+from benchmark.intents.record import Intent, Source
+from benchmark.intents.sets import load_intent_set
+
+
+def intent_to_sample(intent: Intent) -> Sample:
+    """A sample for one intent. The input shows the intent in `inspect view`; the loop
+    clears it before the assistant's first turn, so the assistant never sees it."""
+    target = intent.grading.answer if intent.source == "gsm8k" else intent.grading.task_id
+    return Sample(
+        id=intent.id,
+        input=intent.intent,
+        target=target or "",
+        metadata={INTENT_KEY: intent.model_dump(), "source": intent.source, "source_id": intent.source_id},
+    )
+
+
+def intents_dataset(intents: Sequence[Intent], name: str) -> MemoryDataset:
+    """An Inspect dataset named `name` with one sample per intent."""
+    return MemoryDataset([intent_to_sample(intent) for intent in intents], name=name)
+
+
+_PARAMETER_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "simulator": ((str,), "userlm"),
+    "max_turns": ((int,), "10"),
+    "max_resamples": ((int,), "3"),
+    "allow_end": ((bool,), "false"),
+    "ban_openers": ((bool, NoneType), "false"),
+    "word_bounds": ((bool, NoneType), "false"),
+    "ban_repeats": ((bool, NoneType), "false"),
+    "intents": ((str, NoneType), "curated"),
+    "data_path": ((str, NoneType), "gsm8k_test.jsonl"),
+    "sandbox": ((str, NoneType), "docker"),
+}
+"""Each task parameter's accepted types and an example value for the error message."""
+_TYPE_WORDS = {str: "text", int: "a whole number", bool: "true or false"}
+
+
+def check_parameter_types(parameters: dict[str, object]) -> None:
+    """Raise a TypeError naming the parameter, its expected type and an example `-T` flag."""
+    for name, value in parameters.items():
+        types, example = _PARAMETER_TYPES[name]
+        # bool is an int: -T max_turns=true must not pass as 1
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            expected = " or ".join("unset" if kind is NoneType else _TYPE_WORDS[kind] for kind in types)
+            raise TypeError(f"task parameter {name}={value!r} must be {expected}, e.g. -T {name}={example}")
+
+
+def guardrails_for(
+    simulator: str,
+    allow_end: bool,
+    ban_openers: bool | None,
+    word_bounds: bool | None,
+    ban_repeats: bool | None,
+) -> Guardrails:
+    """Guardrails from task parameters; None means the simulator's default (on for UserLM
+    and scripted, off for the prompted baselines, which the paper ran without them)."""
+    default = simulator != "prompted"
+    return Guardrails(
+        ban_openers=default if ban_openers is None else ban_openers,
+        word_bounds=default if word_bounds is None else word_bounds,
+        ban_repeats=default if ban_repeats is None else ban_repeats,
+        allow_end=allow_end,
+    )
+
+
+def multiturn_task(
+    *,
+    source: Source,
+    scorers: list[Scorer],
+    version: str,
+    simulator: str,
+    max_turns: int,
+    allow_end: bool,
+    intents: str | None,
+    data_path: str | None,
+    ban_openers: bool | None,
+    word_bounds: bool | None,
+    ban_repeats: bool | None,
+    max_resamples: int,
+    sandbox: str | None = None,
+) -> Task:
+    """A multi-turn task over `source` intents; validates every parameter before any model call."""
+    check_parameter_types(
+        {
+            "simulator": simulator,
+            "max_turns": max_turns,
+            "max_resamples": max_resamples,
+            "allow_end": allow_end,
+            "ban_openers": ban_openers,
+            "word_bounds": word_bounds,
+            "ban_repeats": ban_repeats,
+            "intents": intents,
+            "data_path": data_path,
+            "sandbox": sandbox,
+        }
+    )
+    if simulator not in SIMULATORS:
+        raise ValueError(f"unknown simulator '{simulator}': use -T simulator=" + "|".join(SIMULATORS))
+    if max_turns < 1:
+        raise ValueError(f"max_turns must be a whole number >= 1, got {max_turns!r}")
+    if max_resamples < 0:
+        raise ValueError(f"max_resamples must be a whole number >= 0, got {max_resamples!r}")
+    rails = guardrails_for(simulator, allow_end, ban_openers, word_bounds, ban_repeats)
+    return Task(
+        dataset=intents_dataset(load_intent_set(source, intents, data_path), name=f"{source}_multiturn"),
+        solver=user_simulation(simulator, max_turns=max_turns, guardrails=rails, max_resamples=max_resamples),
+        scorer=scorers,
+        version=version,
+        sandbox=sandbox,
+        metadata={"simulator": simulator, "source": source, "guardrails": rails.__dict__, "max_turns": max_turns},
+    )

@@ -1,0 +1,66 @@
+"""The offline shard matcher and its evaluation against the hand-labelled set."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmark.devtools.matcher_eval import COMMAND, count, main, predict, read_labels, report
+from benchmark.intents import curated_intents
+from benchmark.judging.matcher import MatchRule, match_turns, reveals
+
+
+def _intent(intent_id: str):
+    return next(i for i in [*curated_intents("gsm8k"), *curated_intents("humaneval")] if i.id == intent_id)
+
+
+def test_numbers_and_paraphrase():
+    assert reveals("He has 8 quarters.", "colby got eight quarters")
+    assert reveals("Each car costs $20,000.", "they're 20k each")
+    assert not reveals("Each car costs $20,000.", "they're 2000 each")
+    # every number of the shard is needed: one of two examples is not enough
+    assert not reveals("She spends 1/3 of that time running and the other 2/3 walking.", "1/3 running")
+
+
+def test_text_shards_need_enough_content_words():
+    assert reveals("Type hints would be nice.", "type hints pls")
+    assert not reveals("Type hints would be nice.", "thanks, that works")
+    strict = MatchRule(number_overlap=0.0, text_overlap=1.0)
+    assert not reveals("Please walk me through it step by step.", "walk me through it", strict)
+
+
+def test_match_turns_labels_each_turn():
+    intent = _intent("gsm8k-jean-age")
+    turns = ["how old is jean", "jeans 2 yrs older than mark", "jan is 30 now", "thx"]
+    assert match_turns(intent.shards, turns) == [[1], [2], [4], []]
+
+
+def test_labelled_set_size_and_coverage():
+    labels = read_labels()
+    assert len(labels) >= 60
+    sources = {label.intent_id.split("-")[0] for label in labels}
+    assert sources == {"gsm8k", "humaneval"}
+    assert any(label.revealed for label in labels) and any(not label.revealed for label in labels)
+    assert {label.split for label in labels} == {"dev", "test"}
+
+
+def test_matcher_quality_does_not_regress():
+    labels = read_labels()
+    counts = count(labels, predict(labels, MatchRule()))
+    assert counts.precision >= 0.9
+    assert counts.recall >= 0.8
+
+
+def test_report_and_cli(tmp_path, capsys):
+    labels = read_labels()
+    text = report(labels, MatchRule())
+    assert COMMAND in text and "| all |" in text and "precision" in text
+    out = tmp_path / "matcher_eval.md"
+    main(["--out", str(out)])
+    assert out.read_text() == capsys.readouterr().out
+
+
+def test_unknown_shard_in_labels_is_rejected(tmp_path):
+    bad = tmp_path / "labels.jsonl"
+    bad.write_text('{"intent_id": "gsm8k-jean-age", "shard_id": 9, "turn": "x", "revealed": true, "split": "dev"}\n')
+    with pytest.raises(ValueError, match="unknown shard 9"):
+        read_labels(bad)
