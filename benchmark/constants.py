@@ -85,6 +85,10 @@ INTENT_DECOMPOSITION = "intent_decomposition"
 """Share of a user turn's content words copied from the intent (mean over turns, then conversations)."""
 INTENTS_COMPARED = "intents_compared"
 """Intents with two or more simulations: the ones across-simulation figures average over."""
+USER_UNIGRAMS = "user_unigrams"
+FIRST_TURN_UNIGRAMS = "first_turn_unigrams"
+"""Score metadata keys of `lexical_stats`: the sorted unigram sets the diversity figures compare (the
+leaderboard and the gate recompute lexical diversity from them)."""
 CI_LOW_SUFFIX = "_ci_low"
 CI_HIGH_SUFFIX = "_ci_high"
 

@@ -28,19 +28,17 @@ from benchmark.constants import (
     BOOTSTRAP_SEED,
     FIRST_TURN_DIVERSITY,
     FIRST_TURN_MAX_CONVERSATIONS,
+    FIRST_TURN_UNIGRAMS,
     INTENT_DECOMPOSITION,
     LEXICAL_DIVERSITY,
     LEXICAL_STATS,
+    USER_UNIGRAMS,
 )
 from benchmark.conversation.loop import intent_of
 from benchmark.intents.record import INTENT_PREFIX, Intent
 from benchmark.stats import NAN, bootstrap_interval
 from benchmark.text import STOP_WORDS, difference_matrix, mean_pairwise_difference, unigrams, user_texts
 from scorers.metrics import Figures, across_simulations, by_intent, conversation_mean, figure, metadata_of
-
-USER_UNIGRAMS = "user_unigrams"
-FIRST_TURN_UNIGRAMS = "first_turn_unigrams"
-"""Score metadata keys: the sorted unigram sets the diversity metrics compare."""
 
 
 def decomposition(intent: Intent, turns: list[str]) -> tuple[float, list[float | None]]:

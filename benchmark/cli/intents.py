@@ -122,12 +122,9 @@ def _progress_printer(every: int) -> Callable[[int, int, Outcome], None]:
 
 def _bind_roles(specs: list[str]) -> None:
     """Bind `--model-role` values the way `inspect eval` does (NAME=MODEL, or NAME={model: ..., ...})."""
-    from inspect_ai._cli.util import parse_model_role_cli_args
-    from inspect_ai.model._model import init_model_roles
-    from inspect_ai.model._util import resolve_model_roles
+    from benchmark.inspect_compat import bind_model_roles
 
-    roles = resolve_model_roles(parse_model_role_cli_args(tuple(specs)))
-    init_model_roles(roles or {})
+    bind_model_roles(specs)
 
 
 def _build(args: argparse.Namespace) -> int:

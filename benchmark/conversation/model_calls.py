@@ -12,12 +12,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from inspect_ai._util.exception import TerminateSampleError  # pinned inspect-ai; no public alias
 from inspect_ai.model import Model, model_roles
-from inspect_ai.model._generate_config import active_generate_config  # pinned inspect-ai; no public alias
-from inspect_ai.model._model import ModelGenerateError  # pinned inspect-ai; no public alias
 from inspect_ai.util import LimitExceededError
 from tenacity import RetryError
+
+from benchmark.inspect_compat import ModelGenerateError, TerminateSampleError, resolve_deferred_vllm_server
 
 _INSPECT_CONTROL = (LimitExceededError, TerminateSampleError, TimeoutError)
 
@@ -62,15 +61,6 @@ def _underlying(err: BaseException) -> BaseException:
             return err
 
 
-def eval_attempt_timeout() -> int | None:
-    """The eval's `--attempt-timeout`, which Inspect passes only to the model under test.
-
-    Inspect hands role models its max_connections, max_retries, timeout and cache, but not
-    attempt_timeout, so without it a hung simulator server would hang its samples forever.
-    """
-    return active_generate_config().attempt_timeout
-
-
 def record_role_server(role: str) -> None:
     """Have a lazily connected `vllm/` model bound to `role` take its server address now.
 
@@ -79,7 +69,4 @@ def record_role_server(role: str) -> None:
     logged as empty and the retry would try to start its own vLLM server instead of using the one given.
     Only a model with an explicit server address is resolved (no server is started here).
     """
-    model = model_roles().get(role)
-    api = getattr(model, "api", None)
-    if api is not None and api.base_url is None and getattr(api, "_init_base_url", None):
-        api._resolve_server()  # pinned inspect-ai: VLLMAPI's deferred connection
+    resolve_deferred_vllm_server(model_roles().get(role))

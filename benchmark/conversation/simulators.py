@@ -42,7 +42,8 @@ from benchmark.constants import (
     Simulator,
 )
 from benchmark.conversation.guardrails import Guardrails
-from benchmark.conversation.model_calls import ModelCallError, eval_attempt_timeout, naming_the_server
+from benchmark.conversation.model_calls import ModelCallError, naming_the_server
+from benchmark.inspect_compat import eval_attempt_timeout
 from benchmark.intents.record import Intent
 
 SCRIPTED_USER_MODEL = "scripted/user"

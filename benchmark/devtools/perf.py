@@ -250,8 +250,9 @@ def _rescore(log: Any) -> dict[str, Any]:
     from inspect_ai import score as inspect_score
     from inspect_ai.model import ModelName
     from inspect_ai.scorer import SampleScore, Target
-    from inspect_ai.scorer._scorer import scorer_metrics  # Inspect is pinned; the metrics a scorer declares
     from inspect_ai.solver import TaskState
+
+    from benchmark.inspect_compat import scorer_metrics
 
     factories = _scorer_factories()
     samples = log.samples or []

@@ -41,9 +41,9 @@ from benchmark.constants import (
     USER_BEHAVIOUR,
     USER_ROLE,
     USER_TURNS,
+    USER_UNIGRAMS,
 )
 from benchmark.conversation.loop import CONVERSATION_KEY
-from scorers.diversity import USER_UNIGRAMS
 
 CONVERSATION_VALUES: dict[str, tuple[str, str | None]] = {
     TASK_SCORE: (TASK_SCORE, None),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import inspect_ai.model._providers.vllm as inspect_vllm  # pinned inspect-ai: its server registry
 import pytest
 from inspect_ai import eval
 from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, GenerateConfig, get_model
@@ -13,6 +12,7 @@ import benchmark.conversation.simulators as simulators
 from benchmark.constants import DEFAULT_USER_MODEL, END_TOKEN, USER_ROLE
 from benchmark.conversation.guardrails import Guardrails
 from benchmark.conversation.simulators import PROMPTED_FIRST_TURN_CUE, PromptedSimulator, UserLMSimulator
+from benchmark.inspect_compat import vllm_servers_forgotten
 from benchmark.intents import curated_intents
 from benchmark.serving.scripted import scripted_output
 from tasks.gsm8k_multiturn import gsm8k_multiturn
@@ -145,9 +145,9 @@ def test_default_user_model_without_vllm_fails_before_any_model_call(tmp_path, m
     monkeypatch.delenv("VLLM_BASE_URL", raising=False)
     # Inspect keeps one vLLM server address per model name for the whole process: forget any an
     # earlier test (the integration suite's UserLM server) left behind
-    monkeypatch.setattr(inspect_vllm, "_vllm_servers", {})
     assistant = RecordingAssistant()
-    log = run(gsm8k_multiturn(), assistant=assistant, limit=3, tmp_path=tmp_path)
+    with vllm_servers_forgotten():
+        log = run(gsm8k_multiturn(), assistant=assistant, limit=3, tmp_path=tmp_path)
     assert log.status == "error" and assistant.calls == []
     message = log.error.message
     assert f"the default user model '{DEFAULT_USER_MODEL}' could not start" in message

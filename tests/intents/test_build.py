@@ -5,13 +5,13 @@ import json
 
 import pytest
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelOutput, get_model
-from inspect_ai.model._model import init_model_roles
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from benchmark.cli import intents as intents_cli
 from benchmark.cli import main
 from benchmark.constants import WRITER_MAX_ATTEMPTS, WRITER_ROLE
 from benchmark.grading.humaneval import humaneval_problem
+from benchmark.inspect_compat import bind_model_role_models, clear_model_roles
 from benchmark.intents import read_intents
 from benchmark.intents.build import (
     BuildItem,
@@ -35,7 +35,7 @@ ANSWER = "4 * 6 = 24. 24 - 5 = 19.\n#### 19"
 @pytest.fixture(autouse=True)
 def no_roles_left_bound():
     yield
-    init_model_roles({})  # the CLI binds roles in this thread's context; leave none for other tests
+    clear_model_roles()  # the CLI binds roles in this thread's context; leave none for other tests
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ def test_writer_prompt_for_humaneval_shows_prompt_and_tests():
 
 
 def test_writer_role_must_be_bound():
-    init_model_roles({})
+    clear_model_roles()
     with pytest.raises(Exception, match=f"--model-role {WRITER_ROLE}=PROVIDER/MODEL"):
         writer_model()
 
@@ -174,7 +174,7 @@ def test_cli_llm_build_with_a_bound_writer(problems, tmp_path, monkeypatch, caps
 
     def bind(specs):
         bound.append(specs)
-        init_model_roles({WRITER_ROLE: writer.model()})
+        bind_model_role_models({WRITER_ROLE: writer.model()})
 
     monkeypatch.setattr(intents_cli, "_bind_roles", bind)
     out = tmp_path / "built.jsonl"
@@ -189,7 +189,7 @@ def test_cli_llm_build_with_a_bound_writer(problems, tmp_path, monkeypatch, caps
 
 
 def test_cli_llm_build_without_writer(problems, tmp_path, capsys):
-    init_model_roles({})
+    clear_model_roles()
     code = main(["intents", "build", "--source", str(problems), "--out", str(tmp_path / "o.jsonl")])
     assert code == 2
     assert "--method llm needs a writer model: pass --model-role writer=PROVIDER/MODEL" in capsys.readouterr().err

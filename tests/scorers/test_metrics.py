@@ -13,6 +13,7 @@ from inspect_ai.scorer import SampleScore, Score
 
 from benchmark.constants import (
     FIRST_TURN_DIVERSITY,
+    FIRST_TURN_UNIGRAMS,
     INTENT_DECOMPOSITION,
     INTENTS_COMPARED,
     LEXICAL_DIVERSITY,
@@ -20,13 +21,12 @@ from benchmark.constants import (
     TURN_RANGE_MIN,
     TURN_VARIANCE,
     USER_TURNS,
+    USER_UNIGRAMS,
 )
 from benchmark.intents import curated_intents
 from benchmark.stats import mean_of_intents, pooled_mean, resample_weights
 from benchmark.text import unigrams
 from scorers.diversity import (
-    FIRST_TURN_UNIGRAMS,
-    USER_UNIGRAMS,
     decomposition,
     first_turn_difference,
     unigram_difference_across_simulations,
