@@ -1,12 +1,18 @@
-"""Words and numbers in user turns: tokenisation, stop words, light stemming, Jaccard.
+"""Words and numbers in user turns and intents: tokenisation, stop words, light stemming, Jaccard, numbers.
 
-Two views of a text:
+Three views of a text:
 
 - `unigrams`: the paper's unigram set, lower-cased with punctuation and symbols deleted
   (so "don't" is "dont" and "$20,000" is "20000"), split on whitespace. Used by the
   diversity figures, which compare wording as written.
-- `content_words` / `stems`: alphanumeric runs (identifiers split at "_"), stop words
-  and numbers dropped; `stems` also strips common suffixes. Used to compare meaning.
+- `content_words` / `stems`: alphanumeric runs (identifiers like has_close_elements kept
+  whole), stop words and numbers dropped; `stems` also strips common suffixes, and
+  `word_overlap` is the share of one text's stems another holds. Used to compare meaning.
+- `number_mentions` / `numbers`: the numbers a text states, one reader for the offline
+  shard matcher and `intents validate`. Numerals are read by value ("$1,000" = "1000",
+  "3.50" = "3.5", "20k" = "20000"; "2 dozen" and "3 million" are also 24 and 3000000);
+  runs of number words too ("twenty-five", "a thousand", "two hundred and five"); and
+  loose words that imply a number without having to be matched ("twice", "third", "a").
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
 
 import numpy as np
 from inspect_ai.model import ChatMessage
@@ -37,7 +46,6 @@ STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS_TEXT.split())
 """Function words and chat fillers; shipped in code so results never depend on a download."""
 
 _PUNCTUATION_CATEGORIES = ("P", "S")  # Unicode punctuation and symbols ($ % + < = > ^ ` | ~ ...)
-_TOKEN = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")  # words, and punctuation marks that end a number
 _CONTENT_WORD = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")  # identifiers like has_close_elements stay whole
 _ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "hr": ("hour",), "hrs": ("hour",), "yr": ("year",), "yrs": ("year",), "min": ("minute",),
@@ -46,15 +54,6 @@ _ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "dict": ("dictionary",), "bool": ("boolean",), "arg": ("argument",), "args": ("argument",),
     "num": ("number",), "nums": ("number",),
 }  # fmt: skip
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)(k\b)?", re.IGNORECASE)
-
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}  # fmt: skip
-_SCALES = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000}
 
 
 def unigrams(text: str) -> frozenset[str]:
@@ -126,56 +125,172 @@ def stems(text: str) -> set[str]:
     return {stem(full) for word in content_words(text) for full in _ABBREVIATIONS.get(word, (word,))}
 
 
-def _canonical(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
+def word_overlap(text: str, other: str) -> float:
+    """Share of `text`'s stems that `other` contains (1.0 if it has none): how much of a shard a turn holds."""
+    return overlap(stems(text), stems(other))
+
+
+def overlap(wanted: AbstractSet[str], present: AbstractSet[str]) -> float:
+    """Share of `wanted` that is in `present` (1.0 when nothing is wanted)."""
+    return len(wanted & present) / len(wanted) if wanted else 1.0
+
+
+# --- numbers --------------------------------------------------------------------------
+
+_NUMBER_TOKEN = re.compile(
+    r"(?<![a-z_\d.])(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(\.\d+)?(k(?![a-z]))?|(?<![a-z_\d])\.(\d+)|([a-z]+)"
+)  # numerals ("1,000", "3.50", "20k", ".5") and words, in lower-cased text
+_POWER = re.compile(r"(?<![\w.])(\d+)\s*(?:\^|\*\*)\s*(\d{1,2})(?![\d.])")
+_JOIN = re.compile(r"\s*-?\s*")  # what may stand between the words of one number: spaces, one hyphen
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_SCALES = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_LOOSE = {
+    "first": (1,), "second": (2,), "third": (3,), "thirds": (3,), "fourth": (4,), "fourths": (4,), "fifth": (5,),
+    "fifths": (5,), "sixth": (6,), "seventh": (7,), "eighth": (8,), "ninth": (9,), "tenth": (10,),
+    "twice": (2,), "double": (2,), "doubled": (2,), "doubles": (2,), "triple": (3,), "tripled": (3,),
+    "thrice": (3,), "quadruple": (4,), "quadrupled": (4,), "half": (0.5, 2), "halves": (0.5, 2),
+    "quarter": (0.25, 4), "quarters": (0.25, 4), "dozens": (12,), "hundreds": (100,), "thousands": (1000,),
+    "pair": (2,), "none": (0,), "no": (0,), "once": (1,), "single": (1,), "an": (1,), "a": (1,),
+}  # fmt: skip
+"""Words that state a number without having to be matched: ordinals, multiplicatives, articles."""
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One number stated in a text: its spelling, its possible values, and how it counts."""
+
+    text: str
+    """As read, lower-cased: "20k", "2" (of "2 dozen"), "twenty five"."""
+    values: frozenset[str]
+    """What it states, as canonical strings: "2 dozen" is 2 or 24; "$1,000" is 1000."""
+    kind: Literal["numeral", "words", "loose"]
+    """Digits; number words ("twenty-five", "a dozen"); or a word or power that states a number without
+    having to be matched ("twice", "third", "a", "10^3")."""
+    also: frozenset[str] = frozenset()
+    """Further values it makes available without demanding them: "2 dozen" also states 12, "964,977"
+    states 964 and 977, "two hundred and five" states 2, 100 and 5."""
+
+    @property
+    def word(self) -> bool:
+        """Spelled as words ("three"), not as a numeral."""
+        return self.kind == "words"
+
+    @property
+    def required(self) -> bool:
+        """Whether a text restating this one must state it too: not loose, and not a bare "one" (too often
+        a pronoun: "one of them")."""
+        return self.kind != "loose" and self.text != "one"
+
+
+def canonical(value: Decimal | float | int) -> str:
+    """A number as a canonical string: no exponent, no trailing zeros ("18.00" -> "18", 0.5 -> "0.5")."""
+    text = format(Decimal(str(value)).normalize(), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _word_numbers(tokens: list[str]) -> list[Decimal]:
-    """Values of runs of number words: "twenty five" -> 25, "a thousand" -> 1000,
-    "two hundred and five" -> 205, "five six" -> 5 and 6; other words and punctuation end a run."""
-    values: list[Decimal] = []
+def number_mentions(text: str) -> list[Mention]:
+    """The numbers stated in `text`, in order (powers such as "10^3" last): numerals, with signs, `$` and
+    `,` ignored and "20k" read as 20000; runs of number words; and loose words (see `Mention.kind`).
+    A "0" before "b", "o" or "x" is a literal's prefix ("0b11"), not a number."""
+    lowered = text.lower()
+    tokens = list(_NUMBER_TOKEN.finditer(lowered))
+    mentions: list[Mention] = []
+    index = 0
+    while index < len(tokens):
+        word = tokens[index].group(5)
+        following = _next_word(lowered, tokens, index)
+        if word is None:
+            index, mention = _numeral(lowered, tokens, index)
+        elif word in _UNITS or word in _TENS or word in _SCALES or (word in ("a", "an") and following in _SCALES):
+            index, mention = _word_number(lowered, tokens, index)
+        else:
+            index, mention = index + 1, Mention(word, _values(*_LOOSE[word]), "loose") if word in _LOOSE else None
+        if mention is not None:
+            mentions.append(mention)
+    for match in _POWER.finditer(text):
+        base, exponent = match.groups()
+        if len(base) <= 6:
+            mentions.append(Mention(match.group(0), _values(int(base) ** int(exponent)), "loose"))
+    return mentions
+
+
+def numbers(text: str) -> set[str]:
+    """The values of `text`'s numerals and number words, as canonical strings: "$20,000", "20k" and
+    "twenty thousand" all give "20000", "18.00" gives "18", "1/3" gives "1" and "3", "2 dozen" gives "2"
+    and "24". Loose words ("twice", "a") and the `also` values do not count."""
+    return {value for mention in number_mentions(text) if mention.kind != "loose" for value in mention.values}
+
+
+def _values(*values: Decimal | float | int) -> frozenset[str]:
+    return frozenset(canonical(value) for value in values)
+
+
+def _next_word(lowered: str, tokens: Sequence[re.Match[str]], index: int) -> str | None:
+    """The word after token `index` when only spaces or one hyphen lie between them ("twenty-five")."""
+    if index + 1 >= len(tokens) or _JOIN.fullmatch(lowered, tokens[index].end(), tokens[index + 1].start()) is None:
+        return None
+    return tokens[index + 1].group(5)
+
+
+def _numeral(lowered: str, tokens: Sequence[re.Match[str]], index: int) -> tuple[int, Mention | None]:
+    """Read the numeral at token `index`, with a scale word after it ("2 dozen", "3 million")."""
+    token = tokens[index]
+    whole, decimals, thousands, leading_dot = token.group(1, 2, 3, 4)
+    value = Decimal(f"0.{leading_dot}" if leading_dot else whole.replace(",", "") + (decimals or ""))
+    value *= 1000 if thousands else 1
+    if value == 0 and lowered[token.end() : token.end() + 1] in ("b", "o", "x"):
+        return index + 1, None
+    values = {canonical(value)}
+    also = {canonical(Decimal(part)) for part in whole.split(",")} if whole and "," in whole else set()
+    scale = _next_word(lowered, tokens, index)
+    if scale in _SCALES:
+        values.add(canonical(value * _SCALES[scale]))
+        also.add(canonical(_SCALES[scale]))
+        index += 1
+    return index + 1, Mention(token.group(0), frozenset(values), "numeral", frozenset(also))
+
+
+def _word_number(lowered: str, tokens: Sequence[re.Match[str]], start: int) -> tuple[int, Mention]:
+    """Read the run of number words from token `start`: "twenty-five", "two hundred and five", "a dozen"."""
     total = current = 0
-    last = ""  # kind of the previous number word: "unit", "tens" or "scale"; "" outside a number
-    for i, token in enumerate([*tokens, ""]):
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if token == "a" and following in _SCALES and not last:
-            token = "one"  # "a thousand", "a dozen"
-        if token == "and" and last == "scale" and following in _UNITS:
-            continue
-        joins = last == "scale" or (last == "tens" and _UNITS.get(token, 99) < 10)
-        if last and (token not in _UNITS and token not in _SCALES or token in _UNITS and not joins):
-            values.append(Decimal(total + current))
-            total = current = 0
-            last = ""
-        if token in _UNITS:
-            current += _UNITS[token]
-            last = "tens" if _UNITS[token] >= 20 else "unit"
-        elif token in _SCALES:
-            if _SCALES[token] < 1000:
-                current = (current or 1) * _SCALES[token]
+    parts: list[str] = []
+    components: set[int] = set()
+    last = ""  # kind of the previous word: "unit", "tens" or "scale"
+    scale = 0  # the last scale word's value
+    index, word = start, tokens[start].group(5)
+    while word is not None:
+        following = _next_word(lowered, tokens, index)
+        if word in ("a", "an") and not parts and following in _SCALES:
+            current, last = 1, "unit"
+        elif word == "and" and last == "scale" and (following in _UNITS or following in _TENS):
+            pass
+        elif word in _UNITS and last in ("", "scale", "tens") and not (last == "tens" and _UNITS[word] >= 10):
+            current += _UNITS[word]
+            components.add(_UNITS[word])
+            last = "unit"
+        elif word in _TENS and last in ("", "scale"):
+            current += _TENS[word]
+            components.add(_TENS[word])
+            last = "tens"
+        elif word in _SCALES and (last != "scale" or scale < 1000 <= _SCALES[word]):  # "hundred thousand"
+            scale = _SCALES[word]
+            components.add(scale)
+            if scale < 1000:
+                current = (current or 1) * scale
             else:
-                total, current = total + (current or 1) * _SCALES[token], 0
+                total, current = total + (current or 1) * scale, 0
             last = "scale"
-    return values
-
-
-def numbers(text: str, words: bool = True) -> set[str]:
-    """Numbers in `text` as canonical strings, signs ignored: "$20,000", "20k" and
-    "twenty thousand" all give "20000"; "18.00" gives "18"; "1/3" gives "1" and "3".
-    With `words=False` only numerals count (not "two" or "one")."""
-    found: set[str] = set()
-    for match in _NUMBER.finditer(text):
-        try:
-            value = Decimal(match.group(1).replace(",", ""))
-        except InvalidOperation:  # pragma: no cover - the pattern only matches numerals
-            continue
-        if match.group(2):
-            value *= 1000
-        found.add(_canonical(value))
-    if words:
-        found.update(_canonical(value) for value in _word_numbers(_TOKEN.findall(text.lower())))
-    return found
+        else:
+            break
+        parts.append(word)
+        index, word = index + 1, following
+    also = _values(*components) if len(parts) > 1 else frozenset()
+    return index, Mention(" ".join(parts), _values(total + current), "words", also)
 
 
 def user_texts(messages: Iterable[ChatMessage]) -> list[str]:

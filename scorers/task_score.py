@@ -12,7 +12,7 @@ from inspect_ai.solver import TaskState
 
 from benchmark.constants import TASK_SCORE
 from benchmark.conversation.loop import intent_of
-from benchmark.execution.executor import ExecutionResult, run_tests
+from benchmark.execution import ExecutionResult, run_tests
 from benchmark.grading.gsm8k import extract_final_number, grade_gsm8k, last_answer_attempt
 from benchmark.grading.humaneval import extract_program, humaneval_problem
 from benchmark.intents.record import Intent

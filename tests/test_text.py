@@ -13,11 +13,14 @@ from benchmark.text import (
     difference_matrix,
     jaccard,
     mean_pairwise_difference,
+    number_mentions,
     numbers,
+    overlap,
     stem,
     stems,
     unigram_difference,
     unigrams,
+    word_overlap,
 )
 
 
@@ -66,8 +69,49 @@ def test_numbers_digits_words_and_formats():
     assert numbers("two years ago mark was five years older") == {"2", "5"}
     assert numbers("two hundred and five, a dozen") == {"205", "12"}
     assert numbers("five and six, one hundred twenty three") == {"5", "6", "123"}
-    assert numbers("[1, 2, -4, 5] and 0b11 and lst1") == {"1", "2", "4", "5", "0"}
-    assert numbers("any two numbers", words=False) == set()
+    assert numbers("[1, 2, -4, 5] and 0b11 and lst1") == {"1", "2", "4", "5"}  # "0b" is a literal's prefix
+    assert numbers("2 dozen, 3 billion") == {"2", "24", "3", "3000000000"}
+    assert numbers("twice a day, the third one") == {"1"}  # loose words do not count; a bare "one" does
+    assert numbers("twenty-five, twenty, five") == {"25", "20", "5"}  # a hyphen joins, a comma ends a number
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("billion", [("billion", {"1000000000"}, "words", set())]),
+        ("3 billion", [("3", {"3", "3000000000"}, "numeral", {"1000000000"})]),
+        ("2 dozen", [("2", {"2", "24"}, "numeral", {"12"})]),
+        ("$1,000", [("1,000", {"1000"}, "numeral", {"1", "0"})]),
+        ("3.50", [("3.50", {"3.5"}, "numeral", set())]),
+        ("20K", [("20k", {"20000"}, "numeral", set())]),
+        (".5", [(".5", {"0.5"}, "numeral", set())]),
+        ("twenty five", [("twenty five", {"25"}, "words", {"20", "5"})]),
+        ("Twenty-five", [("twenty five", {"25"}, "words", {"20", "5"})]),
+        ("a thousand", [("a thousand", {"1000"}, "words", {"1000"})]),
+        ("a hundred thousand", [("a hundred thousand", {"100000"}, "words", {"100", "1000"})]),
+        ("two hundred and five", [("two hundred and five", {"205"}, "words", {"2", "100", "5"})]),
+        ("twenty, five", [("twenty", {"20"}, "words", set()), ("five", {"5"}, "words", set())]),
+        ("twice", [("twice", {"2"}, "loose", set())]),
+        ("half", [("half", {"0.5", "2"}, "loose", set())]),
+        (
+            "n <= 10^3",
+            [("10", {"10"}, "numeral", set()), ("3", {"3"}, "numeral", set()), ("10^3", {"1000"}, "loose", set())],
+        ),
+        ("0x1f", []),
+    ],
+)
+def test_number_mentions_pin_the_shared_reading(text, read):
+    assert [(m.text, m.values, m.kind, m.also) for m in number_mentions(text)] == read
+
+
+def test_which_mentions_are_required():
+    assert [(m.text, m.required, m.word) for m in number_mentions("One of them, one hundred, 3, a third")] == [
+        ("one", False, True),  # a bare "one" is too often a pronoun to demand
+        ("one hundred", True, True),
+        ("3", True, False),
+        ("a", False, False),
+        ("third", False, False),
+    ]
 
 
 def test_stems_and_content_words():
@@ -87,4 +131,7 @@ def test_stems_and_content_words():
         "lists",
     ]
     assert stems("3 hrs at 5 mph") == {"hour", "mile"}
+    assert word_overlap("Skipping 2 rows", "he skips rows") == 1.0  # digits are not content words
+    assert word_overlap("red green", "green") == 0.5 and word_overlap("the", "x") == 1.0
+    assert overlap(set(), {"a"}) == 1.0
     assert {"the", "please", "thanks"} <= STOP_WORDS

@@ -1,5 +1,5 @@
 """The `userlm-bench` command line: thin shells over library functions."""
 
-from benchmark.cli.main import main
+from benchmark.cli.app import main
 
 __all__ = ["main"]

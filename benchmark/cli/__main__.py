@@ -2,6 +2,6 @@
 
 import sys
 
-from benchmark.cli.main import main
+from benchmark.cli.app import main
 
 sys.exit(main())

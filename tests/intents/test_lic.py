@@ -61,7 +61,7 @@ def test_intent_sets_and_the_skip_count(caplog):
         "1 code records not from HumanEval, 1 database records, 1 summary records"
     ) in caplog.text
     assert [i.id for i in lic_intents(FIXTURE, "humaneval")] == ["lic-humaneval-0", "lic-humaneval-53"]
-    with pytest.raises(IntentError, match="intents=lic needs -T data_path=FILE"):
+    with pytest.raises(IntentError, match="-T intents=lic needs -T data_path=FILE"):
         load_intent_set("gsm8k", "lic")
 
 

@@ -19,6 +19,11 @@ def test_numbers_and_paraphrase():
     assert not reveals("Each car costs $20,000.", "they're 2000 each")
     # every number of the shard is needed: one of two examples is not enough
     assert not reveals("She spends 1/3 of that time running and the other 2/3 walking.", "1/3 running")
+    # numbers are read as `intents validate` reads them: "2 dozen" is 2 or 24, a hyphen joins number words
+    assert reveals("He bought 2 dozen eggs.", "he got 24 eggs")
+    assert reveals("Each ticket costs $25.", "tickets are twenty-five bucks")
+    # number words in a shard are wording: "any two numbers" needs its words, not a 2
+    assert reveals("Take any two numbers from the list.", "take numbers from the list")
 
 
 def test_text_shards_need_enough_content_words():

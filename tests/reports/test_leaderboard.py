@@ -31,9 +31,11 @@ from benchmark.reports.leaderboard import (
     CSV_COLUMNS,
     build_leaderboard,
     find_chromium,
+    render_html,
     run_chromium,
     write_leaderboard,
 )
+from tasks.gsm8k_multiturn import TASK_VERSION as GSM8K_VERSION
 from tests.reports.test_gate import START, make_log
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -92,7 +94,7 @@ def test_leaderboard_of_real_runs_writes_every_output(scripted_logs, tmp_path, c
     assert {r["simulator"] for r in rows} == {"userlm", "prompted"}
     for row in rows:
         assert row["assistant"] == "scripted/assistant" and row["user_model"] == "scripted/user"
-        assert row["task"] == "gsm8k_multiturn" and row["task_version"] == "1.0.0"
+        assert row["task"] == "gsm8k_multiturn" and row["task_version"] == GSM8K_VERSION
         assert (row["conversations"], row["intents"], row["epochs"]) == ("6", "3", "2")
         assert row["turn_variance"] != "" and row["lexical_diversity"] != "" and row["intent_coverage"] != ""
     prompted = next(r for r in rows if r["simulator"] == "prompted")
@@ -181,6 +183,21 @@ def test_unreadable_log_is_named(tmp_path, capsys):
     empty.mkdir()
     assert main(["leaderboard", str(empty), "--out", str(tmp_path / "out")]) == EXIT_UNUSABLE
     assert "holds no Inspect logs" in capsys.readouterr().err
+
+
+def test_page_escapes_what_the_logs_hold_and_embeds_the_plots(tmp_path):
+    make_log(tmp_path / "u.eval", fixed(4, 2, 0.5))
+    make_log(tmp_path / "p.eval", fixed(4, 2, 1.0), simulator="prompted", user_model="x/<b>&y")
+    board = build_leaderboard([tmp_path])
+    page = render_html(board, [("plot.png", PNG_MAGIC)], command="userlm-bench leaderboard <logs>")
+    assert page.startswith("<!doctype html>") and "<b>" not in page
+    assert 'data-value="x/&lt;b&gt;&amp;y">x/&lt;b&gt;&amp;y</td>' in page
+    assert "made with <code>userlm-bench leaderboard &lt;logs&gt;</code>" in page
+    assert '<img alt="plot.png" src="data:image/png;base64,iVBORw0KGgo=">' in page
+    keys = re.findall(r'<th class="number" data-type="number" data-key="([a-z_]+)"', page.split('id="gaps"')[0])
+    assert keys[0] == TASK_SCORE and keys[-1] == "inflation_gap"
+    assert '<span class="ci">[' in page and "sim-prompted" in page
+    assert "No usable logs." not in page and "<h2>Warnings</h2>" not in page
 
 
 CHROMIUM = find_chromium()

@@ -11,6 +11,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from benchmark.errors import setting
 from benchmark.intents.record import INTENT_PREFIX, Grading, Intent, IntentError, Shard
 from benchmark.intents.sentences import split_sentences
 
@@ -50,7 +51,7 @@ def read_gsm8k_jsonl(path: str | Path) -> list[dict[str, str]]:
     """Read a local GSM8k file in the original format: one {question, answer} object per line."""
     path = Path(path)
     if not path.is_file():
-        raise IntentError(f"{path}: GSM8k data file not found; pass -T data_path=FILE with a JSONL file")
+        raise IntentError(f"{path}: GSM8k data file not found; pass {setting('data_path', 'FILE')} with a JSONL file")
     records: list[dict[str, str]] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -93,7 +94,7 @@ def load_gsm8k_hub() -> list[dict[str, str]]:
     except Exception as err:
         raise IntentError(
             f"could not load {GSM8K_DATASET}@{GSM8K_REVISION[:8]} from the Hugging Face Hub ({err}); "
-            "offline, pass -T data_path=FILE with a local GSM8k JSONL (question/answer per line)"
+            f"offline, pass {setting('data_path', 'FILE')} with a local GSM8k JSONL (question/answer per line)"
         ) from err
     return [{"question": row["question"], "answer": row["answer"]} for row in dataset]
 

