@@ -14,7 +14,7 @@ USER_ROLE = "user"
 JUDGE_ROLE = "judge"
 """Optional Inspect model role that grades intent coverage and user behaviour."""
 
-DEFAULT_USER_MODEL = "vllm/microsoft/UserLM-8b"
+DEFAULT_USER_MODEL = "vllm/microsoft/UserLM-8b"  # f"vllm/{USERLM_MODEL_ID}"
 """Simulator used by `simulator=userlm` when the `user` role is not bound."""
 
 USERLM_TEMPERATURE = 1.0
@@ -25,7 +25,20 @@ USER_TURN_MAX_TOKENS = 128
 """Generation budget of one simulated user turn (guardrails cap turns at 25 words)."""
 
 USERLM_STOP_SEQUENCES = ("<|eot_id|>", "<|end_of_text|>", "<|start_header_id|>")
-"""Turn boundaries of UserLM's Llama-3 format: generation stops there."""
+"""Turn boundaries of UserLM's Llama-3 format: generation stops there. Sent explicitly as stop strings,
+because the checkpoint disagrees with itself about its end of sequence (below)."""
+
+USERLM_MODEL_ID = "microsoft/UserLM-8b"
+USERLM_TEMPLATE_REVISION = "ce576a239996496f13d100df0d987ae6a30f5629"
+"""The UserLM-8b revision whose `chat_template.jinja` the shipped template
+(benchmark/conversation/userlm_chat_template.jinja) reproduces; the completions path renders it."""
+USERLM_END_TOKEN_ID = 128256
+"""`<|endconversation|>` in UserLM-8b's tokenizer: an added, non-special token, so it survives
+`skip_special_tokens` and reaches the client as text."""
+USERLM_EOT_ID = 128009
+USERLM_END_OF_TEXT_ID = 128001
+"""`<|eot_id|>` and `<|end_of_text|>`. The checkpoint's config.json names 128001 as its EOS, its
+generation_config.json and tokenizer 128009; a server may stop at either, so both are stop strings."""
 
 Simulator = Literal["userlm", "prompted", "scripted"]
 SIMULATORS: tuple[Simulator, ...] = ("userlm", "prompted", "scripted")
@@ -37,8 +50,30 @@ DEFAULT_MAX_TURNS = 10
 DEFAULT_MAX_RESAMPLES = 5
 """Fresh drafts a simulator may write after a guardrail rejects one, per turn."""
 
-StopReason = Literal["end_token", "max_turns", "guardrails_exhausted", "error"]
-STOP_REASONS: tuple[StopReason, ...] = ("end_token", "max_turns", "guardrails_exhausted", "error")
+StopReason = Literal["end_token", "blank", "max_turns", "no_opening", "stalled", "user_error", "assistant_error"]
+STOP_REASONS: tuple[StopReason, ...] = (
+    "end_token",
+    "blank",
+    "max_turns",
+    "no_opening",
+    "stalled",
+    "user_error",
+    "assistant_error",
+)
+"""Why a conversation stopped: the user left (`end_token`; `blank` with blank_turn=end), the turn cap
+(`max_turns`), the simulator failed (below), or the assistant returned an error output."""
+SIMULATOR_FAILURES: tuple[StopReason, ...] = ("no_opening", "stalled", "user_error")
+"""Stops that are the simulator's failure, not the assistant's: no acceptable opening turn
+(`no_opening`), no acceptable turn later on (`stalled`), or an error output of the user model
+(`user_error`). Such a conversation is restarted; if it still fails it is scored missing, never 0."""
+DEFAULT_MAX_RESTARTS = 2
+"""Fresh starts of a conversation whose simulator failed, before it is scored missing."""
+
+BlankTurn = Literal["resample", "end"]
+BLANK_TURN_RULES: tuple[BlankTurn, ...] = ("resample", "end")
+DEFAULT_BLANK_TURN: BlankTurn = "resample"
+"""What a blank user turn means: a draft to resample (the paper's minimum-length guardrail), or the
+user leaving (stop reason `blank`)."""
 
 # --- guardrails (the paper's four) -------------------------------------------------
 BANNED_OPENERS = ("I", "You", "Here")
@@ -49,6 +84,10 @@ MAX_TURN_WORDS = 25
 
 # --- scores (leaderboards and the regression gate read these names) -----------------
 TASK_SCORE = "task_score"
+SIMULATOR_FAILURES_METRIC = "simulator_failures"
+"""Metric of `task_score`: the share of conversations the simulator could not hold (scored missing)."""
+SIMULATOR_FAILED = "simulator_failed"
+"""The score reason of a conversation whose simulator failed: every figure of it is missing (NaN)."""
 
 # --- user-behaviour scores (scorers/; leaderboards read the metric names) -----------
 # Three scorers; each reports its figures as Inspect metrics named below, each with

@@ -13,7 +13,7 @@ from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.scorer import Scorer
 
-from benchmark.constants import SIMULATORS
+from benchmark.constants import BLANK_TURN_RULES, SIMULATORS
 from benchmark.conversation.guardrails import Guardrails
 from benchmark.conversation.loop import INTENT_KEY, user_simulation
 from benchmark.intents.record import Intent, Source
@@ -41,6 +41,8 @@ _PARAMETER_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "simulator": ((str,), "userlm"),
     "max_turns": ((int,), "10"),
     "max_resamples": ((int,), "3"),
+    "max_restarts": ((int,), "2"),
+    "blank_turn": ((str,), "end"),
     "allow_end": ((bool,), "false"),
     "ban_openers": ((bool, NoneType), "false"),
     "word_bounds": ((bool, NoneType), "false"),
@@ -95,6 +97,8 @@ def multiturn_task(
     word_bounds: bool | None,
     ban_repeats: bool | None,
     max_resamples: int,
+    max_restarts: int,
+    blank_turn: str,
     sandbox: str | None = None,
 ) -> Task:
     """A multi-turn task over `source` intents; validates every parameter before any model call."""
@@ -103,6 +107,8 @@ def multiturn_task(
             "simulator": simulator,
             "max_turns": max_turns,
             "max_resamples": max_resamples,
+            "max_restarts": max_restarts,
+            "blank_turn": blank_turn,
             "allow_end": allow_end,
             "ban_openers": ban_openers,
             "word_bounds": word_bounds,
@@ -114,14 +120,27 @@ def multiturn_task(
     )
     if simulator not in SIMULATORS:
         raise ValueError(f"unknown simulator '{simulator}': use -T simulator=" + "|".join(SIMULATORS))
-    if max_turns < 1:
-        raise ValueError(f"max_turns must be a whole number >= 1, got {max_turns!r}")
-    if max_resamples < 0:
-        raise ValueError(f"max_resamples must be a whole number >= 0, got {max_resamples!r}")
+    if blank_turn not in BLANK_TURN_RULES:
+        raise ValueError(f"unknown blank_turn '{blank_turn}': use -T blank_turn=" + "|".join(BLANK_TURN_RULES))
+    for name, value, least in (
+        ("max_turns", max_turns, 1),
+        ("max_resamples", max_resamples, 0),
+        ("max_restarts", max_restarts, 0),
+    ):
+        if value < least:
+            raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
     rails = guardrails_for(simulator, allow_end, ban_openers, word_bounds, ban_repeats)
+    loop = user_simulation(
+        simulator,
+        max_turns=max_turns,
+        guardrails=rails,
+        max_resamples=max_resamples,
+        max_restarts=max_restarts,
+        blank_turn=blank_turn,  # type: ignore[arg-type]
+    )
     return Task(
         dataset=intents_dataset(load_intent_set(source, intents, data_path), name=f"{source}_multiturn"),
-        solver=user_simulation(simulator, max_turns=max_turns, guardrails=rails, max_resamples=max_resamples),
+        solver=loop,
         scorer=scorers,
         version=version,
         sandbox=sandbox,

@@ -41,7 +41,7 @@ from benchmark.judging.judge import JudgeLabels, judge_conversation, judge_model
 from benchmark.judging.matcher import match_turns
 from benchmark.stats import NAN
 from benchmark.text import user_texts
-from scorers.metrics import Figures, conversation_mean, metadata_of
+from scorers.metrics import Figures, conversation_mean, metadata_of, missing_score
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,9 @@ def user_behaviour(method: str = "auto") -> Scorer:
 
     async def score(state: TaskState, target: Target) -> Score:
         intent = intent_of(state)
+        missing = missing_score(state, behaviour_figures(intent, None, None))
+        if missing is not None:
+            return missing
         turns = user_texts(state.messages)
         model = judge_model() if method != "matcher" else None
         if method == "judge" and model is None:

@@ -38,7 +38,15 @@ from benchmark.conversation.loop import intent_of
 from benchmark.intents.record import INTENT_PREFIX, Intent
 from benchmark.stats import NAN, bootstrap_interval
 from benchmark.text import STOP_WORDS, difference_matrix, mean_pairwise_difference, unigrams, user_texts
-from scorers.metrics import Figures, across_simulations, by_intent, conversation_mean, figure, metadata_of
+from scorers.metrics import (
+    Figures,
+    across_simulations,
+    by_intent,
+    conversation_mean,
+    figure,
+    metadata_of,
+    missing_score,
+)
 
 
 def decomposition(intent: Intent, turns: list[str]) -> tuple[float, list[float | None]]:
@@ -130,6 +138,9 @@ def lexical_stats() -> Scorer:
     """Each conversation's unigram sets and intent decomposition; the metrics compare conversations."""
 
     async def score(state: TaskState, target: Target) -> Score:
+        missing = missing_score(state, {INTENT_DECOMPOSITION: NAN})
+        if missing is not None:
+            return missing
         turns = user_texts(state.messages)
         value, shares = decomposition(intent_of(state), turns)
         explained = "no user turn has words left" if math.isnan(value) else f"{value:.3f}"

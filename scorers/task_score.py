@@ -16,7 +16,8 @@ from benchmark.execution import ExecutionResult, run_tests
 from benchmark.grading.gsm8k import extract_final_number, grade_gsm8k, last_answer_attempt
 from benchmark.grading.humaneval import extract_program, humaneval_problem
 from benchmark.intents.record import Intent
-from scorers.metrics import intent_bootstrap_ci
+from benchmark.stats import NAN
+from scorers.metrics import intent_bootstrap_ci, missing_score
 
 
 def _score_gsm8k(state: TaskState, intent: Intent) -> Score:
@@ -62,7 +63,9 @@ async def _score_humaneval(state: TaskState, intent: Intent, sandbox: str | None
 
 @scorer(metrics=[mean(), stderr(), intent_bootstrap_ci()], name=TASK_SCORE)
 def task_score(sandbox: str | None = None) -> Scorer:
-    """1 when the assistant's final answer solves the intent's problem, else 0.
+    """1 when the assistant's final answer solves the intent's problem, else 0; missing (NaN, which
+    Inspect leaves out of every metric and counts as unscored) when the simulator failed, so the
+    assistant is never blamed for it.
 
     Args:
         sandbox: HumanEval only: None runs tests in the built-in isolated subprocess;
@@ -70,6 +73,9 @@ def task_score(sandbox: str | None = None) -> Scorer:
     """
 
     async def score(state: TaskState, target: Target) -> Score:
+        missing = missing_score(state, NAN)
+        if missing is not None:
+            return missing
         intent = intent_of(state)
         if intent.source == "gsm8k":
             return _score_gsm8k(state, intent)

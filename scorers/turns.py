@@ -9,6 +9,8 @@ Figures (metrics of the scorer, each with `_ci_low` / `_ci_high`):
   simulations, averaged over intents.
 - `intents_compared`: intents with two or more simulations, the ones the across-simulation
   figures average over (0 with one epoch: the figures are then NaN, i.e. missing).
+- `simulator_failures`: the share of conversations the simulator could not hold (no acceptable
+  opening, stalled, user-model error after every restart); every figure leaves them out.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from inspect_ai.solver import TaskState
 
 from benchmark.constants import TURN_RANGE_MAX, TURN_RANGE_MIN, TURN_STATS, TURN_VARIANCE, USER_TURNS
 from benchmark.conversation.loop import CONVERSATION_KEY
+from benchmark.stats import NAN
 from benchmark.text import user_texts
-from scorers.metrics import Figures, across_simulations, conversation_mean, value_of
+from scorers.metrics import Figures, across_simulations, conversation_mean, missing_score, simulator_failures, value_of
 
 ACROSS_SIMULATIONS_NOTE = (
     "turn_variance and turn_range compare the simulations (epochs) of each intent; intents with fewer "
@@ -52,11 +55,14 @@ def turn_spread() -> Metric:
     return compute
 
 
-@scorer(metrics=[conversation_mean(USER_TURNS), turn_spread()], name=TURN_STATS)
+@scorer(metrics=[conversation_mean(USER_TURNS), turn_spread(), simulator_failures()], name=TURN_STATS)
 def turn_stats() -> Scorer:
     """User turns of each conversation; the metrics compare them across an intent's epochs."""
 
     async def score(state: TaskState, target: Target) -> Score:
+        missing = missing_score(state, {USER_TURNS: NAN})
+        if missing is not None:
+            return missing
         turns = len(user_texts(state.messages))
         conversation = state.metadata.get(CONVERSATION_KEY) or {}
         return Score(

@@ -13,11 +13,11 @@ Language Models" (Naous et al., ICLR 2026), whose user simulator is UserLM-8b.
 
 from inspect_ai import Task, task
 
-from benchmark.constants import DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_TURNS
+from benchmark.constants import DEFAULT_BLANK_TURN, DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_RESTARTS, DEFAULT_MAX_TURNS
 from benchmark.task import multiturn_task
 from scorers import lexical_stats, task_score, turn_stats, user_behaviour
 
-TASK_VERSION = "1.0.0"
+TASK_VERSION = "2.0.0"
 """Bump when scores stop being comparable with earlier logs."""
 
 
@@ -32,6 +32,8 @@ def gsm8k_multiturn(
     word_bounds: bool | None = None,
     ban_repeats: bool | None = None,
     max_resamples: int = DEFAULT_MAX_RESAMPLES,
+    max_restarts: int = DEFAULT_MAX_RESTARTS,
+    blank_turn: str = DEFAULT_BLANK_TURN,
 ) -> Task:
     """GSM8k multi-turn task.
 
@@ -51,6 +53,10 @@ def gsm8k_multiturn(
         word_bounds: Reject user turns under 3 or over 25 words (same default).
         ban_repeats: Reject verbatim repeats of an earlier turn or the intent (same default).
         max_resamples: Fresh drafts per turn after a rejected one.
+        max_restarts: Fresh starts of a conversation whose simulator failed (no acceptable opening
+            turn, no acceptable turn later, a user-model error) before it is scored missing.
+        blank_turn: `resample` a blank user turn (the paper's minimum-length guardrail), or `end`:
+            read it as the user leaving (stop reason `blank`).
     """
     return multiturn_task(
         source="gsm8k",
@@ -65,4 +71,6 @@ def gsm8k_multiturn(
         word_bounds=word_bounds,
         ban_repeats=ban_repeats,
         max_resamples=max_resamples,
+        max_restarts=max_restarts,
+        blank_turn=blank_turn,
     )

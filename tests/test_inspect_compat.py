@@ -43,7 +43,7 @@ def test_registry_is_restored_after_forgetting_it():
 def test_scorer_metrics_reads_a_declared_metric_list():
     from scorers import turn_stats
 
-    assert len(inspect_compat.scorer_metrics(turn_stats())) == 2
+    assert len(inspect_compat.scorer_metrics(turn_stats())) == 3
 
 
 def test_role_binding_round_trip():

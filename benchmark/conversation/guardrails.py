@@ -7,6 +7,7 @@ drafts are resampled (bounded) by the conversation loop and kept in the log.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from benchmark.constants import BANNED_OPENERS, MAX_TURN_WORDS, MIN_TURN_WORDS
@@ -14,7 +15,6 @@ from benchmark.conversation.userlm import ParsedTurn
 
 _OPENER = re.compile(r"^[\"'“‘(\[]*(" + "|".join(BANNED_OPENERS) + r")\b")
 _SPACE = re.compile(r"\s+")
-_OTHER_SIDE = re.compile(r"^(?:assistant|system)\s*(?::|\n)", re.I)  # the simulator wrote the assistant's turn
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Guardrails:
     word_bounds: bool = True
     """Reject turns shorter than MIN_TURN_WORDS or longer than MAX_TURN_WORDS words."""
     ban_repeats: bool = True
-    """Reject verbatim repeats of an earlier user turn or of the intent."""
+    """Reject verbatim repeats of an earlier user turn, of the intent, or of an assistant message."""
     allow_end: bool = True
     """Let the user end the conversation after the first turn (False: the paper's
     "avoid termination" guardrail; conversations then run to max_turns)."""
@@ -46,10 +46,18 @@ def rejection_reason(
     *,
     guardrails: Guardrails,
     turn_index: int,
-    earlier_user_turns: list[str],
+    earlier_user_turns: Sequence[str],
     intent: str,
+    earlier_assistant_turns: Sequence[str] = (),
 ) -> str | None:
-    """Why `turn` (the user's turn number `turn_index`, from 0) is rejected, or None."""
+    """Why `turn` (the user's turn number `turn_index`, from 0) is rejected, or None.
+
+    A closing turn (the end token, with or without text before it) is judged only by the end-token rules:
+    the guardrails shape the turns a conversation goes on from, and rejecting "ok thanks" as too short
+    would make the simulator keep talking or resample its way out of leaving.
+    """
+    if turn.other_side:
+        return "assistant_side"
     if turn.ended:
         if turn_index == 0:
             return "end_token_on_first_turn"
@@ -58,8 +66,6 @@ def rejection_reason(
         return None  # leaving is always a valid turn once allowed
     if not turn.text.strip():
         return "empty"
-    if _OTHER_SIDE.match(turn.text):
-        return "assistant_side"
     if guardrails.ban_openers and _OPENER.match(turn.text):
         return "banned_opener"
     if guardrails.word_bounds:
@@ -74,4 +80,6 @@ def rejection_reason(
             return "repeats_intent"
         if any(normalised == _normalise(earlier) for earlier in earlier_user_turns):
             return "repeats_earlier_turn"
+        if any(normalised == _normalise(reply) for reply in earlier_assistant_turns):
+            return "repeats_assistant"  # UserLM parrots its context now and then
     return None

@@ -16,7 +16,9 @@ to the `user` role, so any provider works (`vllm/...`, `openai/...`, a local ser
 
 from __future__ import annotations
 
+import logging
 import re
+import weakref
 from typing import Protocol
 
 from inspect_ai.model import (
@@ -43,17 +45,15 @@ from benchmark.constants import (
 )
 from benchmark.conversation.guardrails import Guardrails
 from benchmark.conversation.model_calls import ModelCallError, naming_the_server
+from benchmark.conversation.userlm import prompt_path, render_userlm_prompt, request_fields
 from benchmark.inspect_compat import eval_attempt_timeout
 from benchmark.intents.record import Intent
 
 SCRIPTED_USER_MODEL = "scripted/user"
 
-_MARKUP = re.compile(r"\[/?bold\]")  # rich markup in Inspect's dependency errors
+logger = logging.getLogger(__name__)
 
-# What vLLM needs so the server renders UserLM's template with its generation prompt
-# (an open *user* header) instead of continuing the assistant's last message, which
-# Inspect's vllm provider asks for by default when the messages end with an assistant.
-USERLM_EXTRA_BODY = {"add_generation_prompt": True, "continue_final_message": False}
+_MARKUP = re.compile(r"\[/?bold\]")  # rich markup in Inspect's dependency errors
 
 PROMPTED_SYSTEM_TEMPLATE = """\
 You are playing a human user who is chatting with an AI assistant. Stay in that part \
@@ -150,26 +150,63 @@ class _RoleModelSimulator:
 
 
 class UserLMSimulator(_RoleModelSimulator):
-    """UserLM-8b: intent as system message, conversation as-is, a user turn opened."""
+    """UserLM-8b: intent as system message, conversation as-is, a user turn opened.
+
+    The prompt reaches the server by one of two paths (benchmark.conversation.userlm.prompt_path): vLLM's
+    chat API with the fields that make its template open a user turn, or a completions endpoint with the
+    prompt rendered here from the shipped template. Any other chat API renders the server's own template,
+    which this simulator cannot see: it warns once per user model.
+    """
 
     name: Simulator = "userlm"
     default_model: str | None = DEFAULT_USER_MODEL
 
     def messages(self, intent: Intent, conversation: list[ChatMessage]) -> list[ChatMessage]:
-        """The exact message list the simulator model receives (no role flipping)."""
+        """The conversation as UserLM receives it: the intent as system message, the turns as-is."""
         return [ChatMessageSystem(content=intent.intent), *conversation]
 
+    def request(self, intent: Intent, conversation: list[ChatMessage]) -> list[ChatMessage]:
+        """What is sent: the messages, or for a completions endpoint one user message holding the prompt."""
+        messages = self.messages(intent, conversation)
+        if prompt_path(str(self.model())) != "completions":
+            return messages
+        rendered = render_userlm_prompt([{"role": message.role, "content": message.text} for message in messages])
+        return [ChatMessageUser(content=rendered)]
+
     def config(self) -> GenerateConfig:
+        """Model-card sampling, UserLM's stop strings and the prompt path's request fields, each unless the
+        role's own config sets it."""
         model = self.model()
+        path = prompt_path(str(model))
+        if path == "server_template":
+            _warn_server_template(model)
         config = _with_defaults(
             model, temperature=USERLM_TEMPERATURE, top_p=USERLM_TOP_P, max_tokens=USER_TURN_MAX_TOKENS
         )
         config.stop_seqs = sorted(set(model.config.stop_seqs or []) | set(USERLM_STOP_SEQUENCES))
-        config.extra_body = {**USERLM_EXTRA_BODY, **(model.config.extra_body or {})}
+        config.extra_body = {**request_fields(path), **(model.config.extra_body or {})} or None
         return config
 
     async def draft(self, intent: Intent, conversation: list[ChatMessage]) -> ModelOutput:
-        return await self._generate(self.messages(intent, conversation), self.config())
+        return await self._generate(self.request(intent, conversation), self.config())
+
+
+_warned: weakref.WeakSet[Model] = weakref.WeakSet()
+
+
+def _warn_server_template(model: Model) -> None:
+    """Say once per user model that its server's chat template, not ours, decides what UserLM sees."""
+    if model in _warned:
+        return
+    _warned.add(model)
+    name = str(model).split("/", 1)[1] if "/" in str(model) else str(model)
+    logger.warning(
+        f"user model {model}: this chat API renders its server's own chat template, which decides what UserLM "
+        "sees; only vLLM's chat API takes the fields that make it open a user turn. If the server does not run "
+        "UserLM's template, UserLM writes the assistant's side and the scores are wrong. Check the server with "
+        f"`userlm-bench check-user {model}`, or send the prompt rendered here through a completions endpoint: "
+        f"--model-role user=openai-api-completions/{name} (or vllm-completions/...)."
+    )
 
 
 class ScriptedSimulator(UserLMSimulator):

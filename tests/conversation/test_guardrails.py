@@ -62,3 +62,27 @@ def test_each_guardrail_switches_off():
     assert reason("I need apples", guardrails=off) is None
     assert reason("hi", guardrails=off) is None
     assert reason("same", earlier=["same"], guardrails=off) is None
+
+
+def test_other_side_and_parroted_assistant():
+    other = rejection_reason(
+        ParsedTurn(text="", ended=False, other_side=True),
+        guardrails=Guardrails.none(),
+        turn_index=1,
+        earlier_user_turns=[],
+        intent=INTENT,
+    )
+    assert other == "assistant_side"  # whatever the guardrails: it is not the user's turn
+    parrot = rejection_reason(
+        ParsedTurn(text="There are 12 apples.", ended=False),
+        guardrails=Guardrails(ban_openers=False, word_bounds=False),
+        turn_index=1,
+        earlier_user_turns=[],
+        earlier_assistant_turns=["there are  12 apples."],
+        intent=INTENT,
+    )
+    assert parrot == "repeats_assistant"
+
+
+def test_a_closing_turn_is_judged_by_the_end_rules_only():
+    assert reason("I ok", ended=True, turn_index=2) is None  # banned opener, too short: still a valid ending

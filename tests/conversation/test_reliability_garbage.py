@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from inspect_ai import eval
 
@@ -36,7 +38,7 @@ def run(task, user_turns, reply="The answer is 7.", tmp_path=None):
         ("", "empty"),
         ("   \n\t ", "empty"),
         ("word " * 200_000, "too_long"),  # a 1 MB turn
-        ("assistant<|end_header_id|>\n2 + 3 = 5.<", "too_short"),  # cut at the header: only "assistant"
+        ("assistant<|end_header_id|>\n2 + 3 = 5.<", "assistant_side"),  # SmolLM2 writing the other side
         ("assistant\nSure! The answer is 12 apples in total.", "assistant_side"),
     ],
 )
@@ -57,13 +59,13 @@ def test_invalid_utf8_turn_is_kept_readable(tmp_path, draft):
 
 
 def test_only_the_end_token_everywhere(tmp_path):
-    log, sample = run(gsm8k_multiturn(max_resamples=2), [END_TOKEN] * 5, tmp_path=tmp_path)
+    log, sample = run(gsm8k_multiturn(max_resamples=2, max_restarts=1), [END_TOKEN] * 6, tmp_path=tmp_path)
     record = sample.metadata["conversation"]
-    assert record["stop_reason"] == "guardrails_exhausted"
-    assert [r["reason"] for r in record["rejected_drafts"]] == ["end_token_on_first_turn"] * 3
+    assert record["stop_reason"] == "no_opening" and record["restarts"] == 1
+    assert [r["reason"] for r in record["rejected_drafts"]] == ["end_token_on_first_turn"] * 6
     scores = sample.scores
-    assert scores["task_score"].value == 0
-    assert scores["turn_stats"].value["user_turns"] == 0
+    assert math.isnan(scores["task_score"].value)  # the simulator's failure: missing, not the assistant's 0
+    assert math.isnan(scores["turn_stats"].value["user_turns"])
 
 
 def test_fifty_code_blocks(tmp_path):
