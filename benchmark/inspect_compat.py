@@ -30,6 +30,7 @@ __all__ = [
     "bind_model_roles",
     "clear_model_roles",
     "eval_attempt_timeout",
+    "model_for_role",
     "resolve_deferred_vllm_server",
     "scorer_metrics",
     "vllm_servers_forgotten",
@@ -92,3 +93,9 @@ def scorer_metrics(scorer: Scorer) -> list[Metric | dict[str, list[Metric]]] | d
     """The metrics a scorer declares in its `@scorer(metrics=...)`."""
     metrics: Any = _scorer_metrics(scorer)
     return metrics
+
+
+def model_for_role(role: str, spec: str) -> Model:
+    """The model `--model-role ROLE=SPEC` would bind (SPEC a model name or a `{model: ..., ...}` mapping)."""
+    roles = resolve_model_roles(parse_model_role_cli_args((f"{role}={spec}",))) or {}
+    return roles[role]

@@ -57,6 +57,14 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_user(args: argparse.Namespace) -> int:
+    from benchmark.serving.check_user import check_user
+
+    report = check_user(args.spec)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     """Add `serve` and `demo` to the top-level parser."""
     from benchmark.serving.demo import DemoSettings
@@ -74,6 +82,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--log-file", type=Path, help="server log (default: logs/vllm-PORT.log)")
     serve.set_defaults(handler=_serve)
+
+    check = commands.add_parser(
+        "check-user",
+        help="check that a UserLM server hands UserLM the prompt it was trained on; exit 0 if every check passes",
+        description="Probes the server of the user model SPEC (what you pass as --model-role user=SPEC) with a "
+        "fixed conversation: the prompt opens a user turn, the end token is one token and reaches the client, "
+        "generation stops at the turn boundary; and prints the sampling the simulator will use.",
+    )
+    check.add_argument(
+        "spec",
+        help="the role string, e.g. 'vllm/microsoft/UserLM-8b' with VLLM_BASE_URL set, or "
+        "'{model: vllm-completions/microsoft/UserLM-8b, model_args: {base_url: http://HOST:8000/v1}}'",
+    )
+    check.set_defaults(handler=_check_user)
 
     defaults = DemoSettings()
     demo = commands.add_parser("demo", help="run the whole benchmark offline on CPU with local vLLM servers")

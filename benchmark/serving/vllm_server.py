@@ -71,6 +71,8 @@ class ServerConfig:
     max_model_len: int = MAX_MODEL_LEN
     kv_cache_gib: int = CPU_KV_CACHE_GIB
     memory_utilization: float = CPU_MEMORY_UTILIZATION
+    dtype: str = "bfloat16"
+    """Weights' dtype on the server; float32 where results are compared with transformers."""
     log_file: Path | None = None
     extra_args: list[str] = field(default_factory=list)
 
@@ -96,7 +98,7 @@ class VLLMServer:
         c = self.config
         args = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", c.model_path()]
         args += ["--served-model-name", self.served_name, "--host", "127.0.0.1", "--port", str(self.port)]
-        args += ["--max-model-len", str(c.max_model_len), "--dtype", "bfloat16"]
+        args += ["--max-model-len", str(c.max_model_len), "--dtype", c.dtype]
         if not has_gpu():
             # On CPU, vLLM's torch.compile warm-up takes minutes on every start (its compile cache
             # does not reload here); eager mode is healthy in ~35 s and fast enough for small models.

@@ -33,8 +33,16 @@ def test_killed_user_server_then_eval_retry(servers, tmp_path):
     assistant, user = servers
     # One user turn per conversation and no end token, so each conversation makes exactly one
     # assistant call; one conversation at a time, so the first assistant answer ends sample 1.
+    # Enough resamples that the stand-in (often blank on an opening turn) never fails to open: the count of
+    # assistant answers below must not depend on what it samples.
     task = gsm8k_multiturn(
-        simulator="userlm", max_turns=1, allow_end=False, ban_openers=False, word_bounds=False, ban_repeats=False
+        simulator="userlm",
+        max_turns=1,
+        allow_end=False,
+        ban_openers=False,
+        word_bounds=False,
+        ban_repeats=False,
+        max_resamples=40,
     )
     answered_before = finished_requests(assistant)
 

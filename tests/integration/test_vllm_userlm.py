@@ -61,28 +61,22 @@ def test_conversation_through_inspect_vllm_provider(servers, tmp_path, task, sim
     assert len(user_calls) == record["drafts"] >= 1
 
 
-def test_two_turn_userlm_prompt_is_byte_exact_at_the_server(servers, tmp_path):
-    """Take the request Inspect really sent for UserLM's third draft (after two user turns
-    and two assistant replies) and have the server render it."""
-    assistant, user = servers
-    (log,) = eval(
-        gsm8k_multiturn(simulator="userlm", max_turns=3, ban_openers=False, word_bounds=False, ban_repeats=False),
-        limit=1,
-        log_dir=str(tmp_path),
-        display="none",
-        **ASSISTANT_CONFIG.model_dump(exclude_none=True),
-        **model_args(assistant, user, "userlm"),
-    )
-    sample = log.samples[0]
-    calls = [e.call.request for e in sample.events if e.event == "model" and e.role == "user"]
-    two_turn = [r for r in calls if sum(m["role"] == "assistant" for m in r["messages"]) == 2]
-    if not two_turn:
-        pytest.skip(f"the stand-in user left before turn 3 ({sample.metadata['conversation']['stop_reason']})")
-    request = two_turn[0]
-    flags = {**request, **request.get("extra_body", {})}
-    assert flags["add_generation_prompt"] is True and flags["continue_final_message"] is False
-    assert [m["role"] for m in request["messages"]] == ["system", "user", "assistant", "user", "assistant"]
-    messages = [{"role": m["role"], "content": m["content"]} for m in request["messages"]]
+def test_two_turn_userlm_prompt_is_byte_exact_at_the_server(servers):
+    """Have the server render the chat request the simulator sends after two user turns and two assistant
+    replies (a fixed conversation: nothing depends on what the stand-in writes)."""
+    _, user = servers
+    simulator = UserLMSimulator(Guardrails())
+    simulator._model = get_model(f"vllm/{USERLM_NAME}", base_url=user.base_url, memoize=False)
+    intent = curated_intents("gsm8k")[0]
+    conversation = [
+        ChatMessageUser(content="how much does she make a day"),
+        ChatMessageAssistant(content="What does she sell?"),
+        ChatMessageUser(content="eggs, $2 each"),
+        ChatMessageAssistant(content="How many a day?"),
+    ]
+    messages = [{"role": m.role, "content": m.text} for m in simulator.request(intent, conversation)]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant"]
+    request = {"model": USERLM_NAME, "messages": messages, "extra_body": simulator.config().extra_body}
     prompt = rendered_prompt(user, request)
     assert prompt == render_userlm_prompt(messages)
     assert prompt.endswith("<|start_header_id|>user<|end_header_id|>")
