@@ -1,13 +1,16 @@
 """Words and numbers in user turns and intents: tokenisation, stop words, light stemming, Jaccard, numbers.
 
-Three views of a text:
+One tokeniser, three views of a text:
 
-- `unigrams`: the paper's unigram set, lower-cased with punctuation and symbols deleted
-  (so "don't" is "dont" and "$20,000" is "20000"), split on whitespace. Used by the
-  diversity figures, which compare wording as written.
-- `content_words` / `stems`: alphanumeric runs (identifiers like has_close_elements kept
-  whole), stop words and numbers dropped; `stems` also strips common suffixes, and
-  `word_overlap` is the share of one text's stems another holds. Used to compare meaning.
+- `tokens`: lower-cased words, numbers and identifiers, in order. A number keeps its sign and decimal
+  point and loses its thousands commas ("-3.5", "$20,000" -> "20000"); words split at hyphens, dots and
+  other punctuation ("two-thirds" -> "two", "thirds"; "end.Then" -> "end", "then"); contractions stay one
+  word without their apostrophe ("don't" -> "dont"); identifiers stay whole ("has_close_elements").
+- `unigrams`: the set of a text's tokens, the paper's unigrams: the diversity figures (lexical and
+  first-turn diversity, intent decomposition) compare wording as written.
+- `content_words` / `stems`: the tokens without stop words and numbers; `stems` also strips common
+  suffixes, and `word_overlap` is the share of one text's stems another holds. Used to compare meaning
+  (the offline shard matcher, `intents validate`).
 - `number_mentions` / `numbers`: the numbers a text states, one reader for the offline
   shard matcher and `intents validate`. Numerals are read by value ("$1,000" = "1000",
   "3.50" = "3.5", "20k" = "20000"; "2 dozen" and "3 million" are also 24 and 3000000);
@@ -18,7 +21,6 @@ Three views of a text:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -45,8 +47,12 @@ _STOP_WORDS_TEXT = """
 STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS_TEXT.split())
 """Function words and chat fillers; shipped in code so results never depend on a download."""
 
-_PUNCTUATION_CATEGORIES = ("P", "S")  # Unicode punctuation and symbols ($ % + < = > ^ ` | ~ ...)
-_CONTENT_WORD = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")  # identifiers like has_close_elements stay whole
+_TOKEN = re.compile(
+    r"(?<![\w.])[-+\u2212]?\d+(?:,\d{3})*(?:\.\d+)?(?!\w|[.,]\d)"  # a number: sign, thousands, decimals
+    r"|[^\W_]+(?:_[^\W_]+)+"  # an identifier: has_close_elements
+    r"|[^\W_]+(?:['\u2019][^\W_]+)*"  # a word, a contraction whole: don't
+)
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "hr": ("hour",), "hrs": ("hour",), "yr": ("year",), "yrs": ("year",), "min": ("minute",),
     "mins": ("minute",), "ft": ("foot",), "feet": ("foot",), "deg": ("degree",), "mph": ("mile", "hour"),
@@ -56,10 +62,24 @@ _ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+def tokens(text: str) -> list[str]:
+    """The lower-cased words, numbers and identifiers of `text`, in order (see the module docstring)."""
+    found = []
+    for token in _TOKEN.findall(text.lower()):
+        if token[0].isdigit() or token[0] in "-+\u2212":
+            token = token.replace(",", "").replace("\u2212", "-").removeprefix("+")
+        found.append(token.replace("'", "").replace("\u2019", ""))
+    return found
+
+
+def is_number(token: str) -> bool:
+    """Whether a token of `tokens` is a number."""
+    return _NUMBER.fullmatch(token) is not None
+
+
 def unigrams(text: str) -> frozenset[str]:
-    """The set of lower-cased words of `text` with punctuation and symbols deleted."""
-    kept = "".join(char for char in text.lower() if not unicodedata.category(char).startswith(_PUNCTUATION_CATEGORIES))
-    return frozenset(kept.split())
+    """The set of `text`'s tokens: the paper's unigrams."""
+    return frozenset(tokens(text))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -97,8 +117,8 @@ def mean_pairwise_difference(sets: Sequence[frozenset[str]]) -> float:
 
 
 def content_words(text: str) -> list[str]:
-    """Lower-cased words (identifiers kept whole) of `text` without stop words and numbers, in order."""
-    return [w for w in _CONTENT_WORD.findall(text.lower()) if w not in STOP_WORDS and not w.isdigit()]
+    """The tokens of `text` without stop words and numbers, in order."""
+    return [token for token in tokens(text) if token not in STOP_WORDS and not is_number(token)]
 
 
 def stem(word: str) -> str:

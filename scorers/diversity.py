@@ -12,7 +12,8 @@ Figures (metrics of the scorer, each with `_ci_low` / `_ci_high`):
   (stop words removed), averaged over the conversation's turns, then over conversations.
   High values mean the user copies the intent's wording instead of talking.
 
-Unigrams are lower-cased with punctuation deleted (benchmark.text.unigrams). Two empty
+Unigrams are the tokens of benchmark.text.tokens (numbers keep their sign and decimal point; hyphenated
+and dotted words split). Two empty
 sets (users who said nothing) count as identical: similarity 1, difference 0.
 """
 

@@ -11,6 +11,7 @@ from benchmark.text import (
     STOP_WORDS,
     content_words,
     difference_matrix,
+    is_number,
     jaccard,
     mean_pairwise_difference,
     number_mentions,
@@ -18,6 +19,7 @@ from benchmark.text import (
     overlap,
     stem,
     stems,
+    tokens,
     unigram_difference,
     unigrams,
     word_overlap,
@@ -25,7 +27,28 @@ from benchmark.text import (
 
 
 def test_unigrams_lowercase_and_strip_punctuation():
-    assert unigrams("Don't pay $20,000 -- it's 18.00!") == {"dont", "pay", "20000", "its", "1800"}
+    assert unigrams("Don't pay $20,000 -- it's 18.00!") == {"dont", "pay", "20000", "its", "18.00"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3.5 apples", ["3.5", "apples"]),  # the decimal point stays (it used to read "35")
+        ("the end.Then more", ["the", "end", "then", "more"]),  # dotted words split ("endthen")
+        ("two-thirds of it", ["two", "thirds", "of", "it"]),  # hyphenated words split ("twothirds")
+        ("a loss of -4 or \u22124.5", ["a", "loss", "of", "-4", "or", "-4.5"]),  # signs stay, Unicode minus too
+        ("5-3=2", ["5", "3", "2"]),  # a minus between numbers is no sign
+        ("$1,250.75 each", ["1250.75", "each"]),
+        ("is 3. Next", ["is", "3", "next"]),  # a full stop is not a decimal point
+        ("has_close_elements(numbers)", ["has_close_elements", "numbers"]),
+        ("caf\u00e9 au lait", ["caf\u00e9", "au", "lait"]),  # letters beyond ASCII stay
+        ("I don\u2019t know", ["i", "dont", "know"]),
+    ],
+)
+def test_one_tokeniser(text, expected):
+    assert tokens(text) == expected
+    assert unigrams(text) == frozenset(expected)
+    assert content_words(text) == [t for t in expected if t not in STOP_WORDS and not is_number(t)]
     assert unigrams("A b  C? a.") == {"a", "b", "c"}
     assert unigrams("") == frozenset()
     assert unigrams("?! ...") == frozenset()
