@@ -13,8 +13,7 @@ Figures (metrics of the scorer, each with `_ci_low` / `_ci_high`):
   High values mean the user copies the intent's wording instead of talking.
 
 Unigrams are the tokens of benchmark.text.tokens (numbers keep their sign and decimal point; hyphenated
-and dotted words split). Two empty
-sets (users who said nothing) count as identical: similarity 1, difference 0.
+and dotted words split). Two empty sets (users who said nothing) count as identical: similarity 1, difference 0.
 """
 
 from __future__ import annotations

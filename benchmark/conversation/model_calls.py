@@ -18,7 +18,8 @@ from tenacity import RetryError
 
 from benchmark.inspect_compat import ModelGenerateError, TerminateSampleError, resolve_deferred_vllm_server
 
-_INSPECT_CONTROL = (LimitExceededError, TerminateSampleError, TimeoutError)
+INSPECT_CONTROL = (LimitExceededError, TerminateSampleError, TimeoutError)
+"""Inspect's control flow (limits, operator termination, timeouts): never caught as a model failure."""
 
 
 class ModelCallError(RuntimeError):
@@ -36,7 +37,7 @@ def naming_the_server(role: str, model: Model) -> Iterator[None]:
     """Re-raise a failed call of `model` (bound to `role`) as a ModelCallError that names it."""
     try:
         yield
-    except (*_INSPECT_CONTROL, ModelCallError):
+    except (*INSPECT_CONTROL, ModelCallError):
         raise
     except Exception as err:
         last = _underlying(err)

@@ -26,6 +26,7 @@ from inspect_ai.model import (
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from benchmark.constants import JUDGE_ASSISTANT_CHARS, JUDGE_MAX_RETRIES, JUDGE_ROLE, JUDGE_TEMPERATURE
+from benchmark.conversation.model_calls import INSPECT_CONTROL
 from benchmark.intents.record import Intent
 
 JUDGE_SYSTEM = """\
@@ -144,7 +145,13 @@ async def judge_conversation(model: Model, intent: Intent, conversation: Sequenc
     labels = JudgeLabels(shards=None, adds_demand=None)
     for _ in range(JUDGE_MAX_RETRIES + 1):
         labels.attempts += 1
-        output = await model.generate(messages, config=config)
+        try:
+            output = await model.generate(messages, config=config)
+        except INSPECT_CONTROL:
+            raise
+        except Exception as err:  # after Inspect's retries: this conversation is unjudged, the sample stays
+            labels.errors.append(f"the judge call failed: {type(err).__name__}: {err}")
+            return labels
         try:
             if output.error:
                 raise JudgeReplyError(f"the judge model returned an error: {output.error}")

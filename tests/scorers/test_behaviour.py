@@ -25,7 +25,7 @@ from benchmark.constants import (
 from benchmark.intents.record import Intent
 from benchmark.judging.judge import JUDGE_RETRY, JudgeReplyError, judge_prompt, parse_judge_reply
 from benchmark.serving.scripted import scripted_output
-from scorers import user_behaviour
+from scorers import task_score, user_behaviour
 from scorers.coverage import behaviour_figures
 from tasks.gsm8k_multiturn import gsm8k_multiturn
 
@@ -197,3 +197,27 @@ def test_judge_prompt_truncates_long_assistant_replies():
     intent = make_intent([True])
     prompt = judge_prompt(intent, [ChatMessageUser(content="hi there"), ChatMessageAssistant(content="x" * 5000)])
     assert "[person, message 1] hi there" in prompt and "x" * 5000 not in prompt and "[...]" in prompt
+
+
+def test_a_judge_call_that_raises_marks_the_conversation_unjudged_and_the_task_score_stays(tmp_path):
+    def broken_judge(input, tools, tool_choice, config):
+        raise RuntimeError("judge server down")
+
+    t = gsm8k_multiturn(simulator="scripted")
+    task = Task(dataset=t.dataset, solver=t.solver, scorer=[task_score(), user_behaviour()])
+    (log,) = eval(
+        task,
+        model="scripted/assistant",
+        model_roles={JUDGE_ROLE: get_model("mockllm/model", custom_outputs=broken_judge)},
+        limit=1,
+        max_retries=0,
+        log_dir=str(tmp_path),
+        display="none",
+    )
+    assert log.status == "success", log.error
+    sample = log.samples[0]
+    assert sample.error is None and sample.scores["task_score"].value in (0, 1)
+    behaviour = sample.scores[USER_BEHAVIOUR]
+    assert behaviour.metadata["method"] == "unjudged"
+    assert "judge server down" in behaviour.metadata["judge_errors"][0]
+    assert all(math.isnan(v) for v in behaviour.value.values())
