@@ -161,6 +161,9 @@ GATE_MAX_DROP = 0.02
 the gate fails only when the drop is significantly larger than this (one-sided test at GATE_ALPHA)."""
 GATE_ALPHA = 0.05
 """One-sided significance level of the gate's paired test."""
+GATE_MAX_SIMULATOR_FAILURES = 0.10
+"""Largest share of a side's conversations the simulator may have failed (scored missing) before
+`userlm-bench compare` refuses the logs (exit 2): beyond it the intents that remain are a selection."""
 GATE_RESAMPLES = 10_000
 """Bootstrap resamples of intents in the gate and in the leaderboard's inflation-gap interval."""
 GATE_SEED = BOOTSTRAP_SEED

@@ -11,6 +11,7 @@ from benchmark.constants import (
     EXIT_UNUSABLE,
     GATE_ALPHA,
     GATE_MAX_DROP,
+    GATE_MAX_SIMULATOR_FAILURES,
     GATE_METRIC,
     GATE_RESAMPLES,
     GATE_SEED,
@@ -55,7 +56,12 @@ def _compare(args: argparse.Namespace) -> int:
     from benchmark.reports.logs import LogReadError
 
     settings = GateSettings(
-        metric=args.metric, max_drop=args.max_drop, alpha=args.alpha, resamples=args.resamples, seed=args.seed
+        metric=args.metric,
+        max_drop=args.max_drop,
+        alpha=args.alpha,
+        resamples=args.resamples,
+        seed=args.seed,
+        max_simulator_failures=args.max_simulator_failures,
     )
     try:
         result = compare_logs([args.baseline], [args.candidate], settings)
@@ -70,6 +76,13 @@ def _compare(args: argparse.Namespace) -> int:
 def _fraction(text: str) -> float:
     value = float(text)
     if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
 
@@ -126,5 +139,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--resamples", type=_resamples, default=GATE_RESAMPLES, help=f"bootstrap resamples (default {GATE_RESAMPLES})"
     )
     compare.add_argument("--seed", type=int, default=GATE_SEED, help=f"bootstrap seed (default {GATE_SEED})")
+    compare.add_argument(
+        "--max-simulator-failures",
+        type=_share,
+        default=GATE_MAX_SIMULATOR_FAILURES,
+        help="largest share of a side's conversations the simulator may have failed before the logs are refused "
+        f"(exit 2; default {GATE_MAX_SIMULATOR_FAILURES})",
+    )
     compare.add_argument("--format", choices=["md", "json"], default="md", help="markdown (a PR comment) or JSON")
     compare.set_defaults(handler=_compare)

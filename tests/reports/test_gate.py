@@ -56,11 +56,14 @@ def make_log(
     user_model: str = DEFAULT_USER_MODEL,
     created: datetime = START,
     coverage: float | None = 0.8,
+    simulator_failed: frozenset[tuple[str, int]] = frozenset(),
 ) -> Path:
     """An Inspect log of `outcomes`, built with inspect_ai.log's classes and written by write_eval_log."""
     samples = []
     for intent, values in outcomes.items():
         for epoch, value in enumerate(values, start=1):
+            failed = (intent, epoch) in simulator_failed
+            value = math.nan if failed else value
             scores = {TASK_SCORE: Score(value=value), TURN_STATS: Score(value={USER_TURNS: 2 + epoch % 3})}
             if coverage is not None:
                 scores[USER_BEHAVIOUR] = Score(value={INTENT_COVERAGE: coverage})
@@ -71,7 +74,13 @@ def make_log(
                     input="(conversation)",
                     target="",
                     scores=scores,
-                    metadata={"conversation": {"simulator": simulator, "user_model": user_model}},
+                    metadata={
+                        "conversation": {
+                            "simulator": simulator,
+                            "user_model": user_model,
+                            "stop_reason": "no_opening" if failed else "end_token",
+                        }
+                    },
                 )
             )
     epochs = max(len(v) for v in outcomes.values())
@@ -313,3 +322,15 @@ def test_max_drop_tolerates_small_drops():
     base, cand = conversations(simulate(p, 10, rng)), conversations(simulate(p - 0.10, 10, rng))
     assert gate(base, cand).exit_code == EXIT_REGRESSION
     assert gate(base, cand, GateSettings(max_drop=0.25)).exit_code == EXIT_PASS
+
+
+def test_compare_refuses_a_side_whose_simulator_failed_too_often(tmp_path, capsys):
+    outcomes = {f"intent-{i:02d}": [1.0, 0.0] for i in range(20)}
+    base = make_log(tmp_path / "base.eval", outcomes)
+    failed = frozenset((f"intent-{i:02d}", 1) for i in range(5))  # 5 of 40 conversations: 12.5%
+    cand = make_log(tmp_path / "cand.eval", outcomes, simulator_failed=failed)
+    assert main(["compare", str(base), str(cand)]) == EXIT_UNUSABLE
+    err = capsys.readouterr().err
+    assert "the simulator failed in 12.5% of the candidate's conversations" in err and "cand.eval" in err
+    assert "more than the 10% allowed" in err and "check-user" in err
+    assert main(["compare", str(base), str(cand), "--max-simulator-failures", "0.2"]) in (EXIT_PASS, EXIT_REGRESSION)

@@ -55,7 +55,7 @@ def gate(baseline: pd.DataFrame, candidate: pd.DataFrame, settings: GateSettings
     if settings.metric not in METRICS:
         raise UnusableInput(f"unknown metric '{settings.metric}': use one of {', '.join(METRICS)}")
     b_side, c_side = describe("baseline", baseline), describe("candidate", candidate)
-    warnings = check_comparable(baseline, candidate, b_side, c_side, settings.metric)
+    warnings = check_comparable(baseline, candidate, b_side, c_side, settings.metric, settings.max_simulator_failures)
 
     base_values = intent_values(baseline, settings.metric)
     cand_values = intent_values(candidate, settings.metric)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.constants import LEXICAL_DIVERSITY, TURN_VARIANCE, USER_TURNS
+from benchmark.constants import LEXICAL_DIVERSITY, SIMULATOR_FAILURES, TURN_VARIANCE, USER_TURNS
 from benchmark.reports.gate.results import Side, UnusableInput
 from benchmark.reports.logs import CONVERSATION_VALUES, USER_UNIGRAMS, Logs
 from benchmark.text import mean_pairwise_difference
@@ -86,7 +86,15 @@ def describe(label: str, frame: pd.DataFrame) -> Side:
         conversations=len(frame),
         intents=len(per_intent),
         epochs=int(per_intent.max()) if len(per_intent) else 0,
+        simulator_failures=simulator_failure_share(frame),
     )
+
+
+def simulator_failure_share(frame: pd.DataFrame) -> float:
+    """The share of conversations whose stop reason is a simulator failure."""
+    if frame.empty or "stop_reason" not in frame:
+        return 0.0
+    return float(frame["stop_reason"].isin(SIMULATOR_FAILURES).mean())
 
 
 def intent_listing(keys: Iterable[tuple[str, str]]) -> str:
@@ -96,12 +104,21 @@ def intent_listing(keys: Iterable[tuple[str, str]]) -> str:
     return shown + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
 
 
-def check_comparable(base: pd.DataFrame, cand: pd.DataFrame, b: Side, c: Side, metric: str) -> list[str]:
+def check_comparable(
+    base: pd.DataFrame, cand: pd.DataFrame, b: Side, c: Side, metric: str, max_simulator_failures: float
+) -> list[str]:
     """Raise UnusableInput unless the sides compare like with like; warnings on lesser differences."""
     warnings: list[str] = []
     for side, frame in ((b, base), (c, cand)):
         if frame.empty:
             raise UnusableInput(f"the {side.label} logs hold no conversations: {log_names(frame)}")
+        if side.simulator_failures > max_simulator_failures:
+            raise UnusableInput(
+                f"the simulator failed in {side.simulator_failures:.1%} of the {side.label}'s conversations "
+                f"({log_names(frame)}), more than the {max_simulator_failures:.0%} allowed: what remains is a "
+                "selection of intents, not the run. Check the user model's server (userlm-bench check-user), "
+                "rerun, or raise --max-simulator-failures"
+            )
         if "," in side.simulator:
             raise UnusableInput(
                 f"the {side.label} logs mix simulators ({side.simulator}): pass logs of one simulator "

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from benchmark.constants import EXIT_REGRESSION, GATE_ALPHA, GATE_MAX_DROP, GATE_METRIC, GATE_RESAMPLES, GATE_SEED
+from benchmark.constants import (
+    EXIT_REGRESSION,
+    GATE_ALPHA,
+    GATE_MAX_DROP,
+    GATE_MAX_SIMULATOR_FAILURES,
+    GATE_METRIC,
+    GATE_RESAMPLES,
+    GATE_SEED,
+)
 
 
 class UnusableInput(ValueError):
@@ -19,6 +27,7 @@ class GateSettings:
     alpha: float = GATE_ALPHA
     resamples: int = GATE_RESAMPLES
     seed: int = GATE_SEED
+    max_simulator_failures: float = GATE_MAX_SIMULATOR_FAILURES
 
 
 DEFAULT_SETTINGS = GateSettings()
@@ -40,6 +49,8 @@ class Side:
     intents: int
     epochs: int
     """Most conversations of any intent."""
+    simulator_failures: float = 0.0
+    """Share of the conversations whose simulator failed (scored missing)."""
 
 
 @dataclass
