@@ -187,3 +187,75 @@ WRITER_MAX_TOKENS = 2048
 INTENT_CARRY_WORD_SHARE = 0.5
 """validate: a required GSM8k shard without numbers is carried by the intent text when at least this share
 of its content words appear there (shards with numbers need all their numbers there instead)."""
+
+# --- simulator fidelity (tasks/simulator_fidelity.py; the simulator leaderboard reads these names) -------
+# Five scorers; each figure is an Inspect metric of its scorer with `<figure>_ci_low` / `<figure>_ci_high`
+# (a 95% bootstrap interval over conversations). Shares are in [0, 1].
+END_PREDICTION = "end_prediction"
+"""Scorer: whether the simulator ends where the human ended, at every assistant turn of a human conversation."""
+END_PRECISION = "end_precision"
+END_RECALL = "end_recall"
+END_F1 = "end_f1"
+"""Precision, recall and F1 of the "end" class over all decision points (pooled over conversations)."""
+DECISION_POINTS = "decision_points"
+"""Decision points with a prediction (an assistant turn the simulator answered without an error output)."""
+OPENING_TURNS = "opening_turns"
+"""Scorer: the simulator's opening turns, written from the intent alone (first_turn_diversity and
+intent_decomposition, defined as in lexical_stats)."""
+HUMAN_REFERENCE = "human_reference"
+"""Scorer: the same two figures on the humans' first turns, the reference row."""
+HUMAN_FIRST_TURN_DIVERSITY = "human_first_turn_diversity"
+HUMAN_INTENT_DECOMPOSITION = "human_intent_decomposition"
+PROBE_ADHERENCE = "probe_adherence"
+"""Scorer: the simulator's replies to probe messages, judged by the `judge` role."""
+ROLE_ADHERENCE = "role_adherence"
+"""Share of judged role probes (the assistant invites the user to leave its role) whose reply stays the user's."""
+INTENT_ADHERENCE = "intent_adherence"
+"""Share of judged intent probes (the assistant steers to another task) whose reply holds to the intent."""
+UNJUDGED_PROBES = "unjudged_probes"
+"""Probes without a verdict (no judge bound, malformed replies, a failed judge call): left out, never 0 or 1."""
+PERPLEXITY = "perplexity"
+"""Scorer: per-token perplexity of the humans' user turns under the simulator."""
+USER_PERPLEXITY = "user_perplexity"
+"""exp(total negative log-likelihood / total tokens) of the human user turns, pooled over conversations."""
+PERPLEXITY_TOKENS = "perplexity_tokens"
+"""Tokens the user_perplexity figure is computed over."""
+
+CONVERSATION_SOURCES = ("wildchat", "prism")
+"""`-T conversations=` values that name a source loader instead of a JSONL file."""
+
+PUBLISHED_FIDELITY_SOURCE = "Naous et al., Flipping the Dialogue (ICLR 2026), Table 2"
+PUBLISHED_FIDELITY: dict[str, dict[str, float | None]] = {
+    "UserLM-8b": {
+        FIRST_TURN_DIVERSITY: 94.55,
+        INTENT_DECOMPOSITION: 2.69,
+        END_F1: 63.54,
+        ROLE_ADHERENCE: 93.95,
+        INTENT_ADHERENCE: 94.65,
+    },
+    "GPT-4o": {
+        FIRST_TURN_DIVERSITY: 74.42,
+        INTENT_DECOMPOSITION: 7.68,
+        END_F1: 1.38,
+        ROLE_ADHERENCE: 38.85,
+        INTENT_ADHERENCE: 70.95,
+    },
+    "GPT-4o-mini": {
+        FIRST_TURN_DIVERSITY: 66.10,
+        INTENT_DECOMPOSITION: 9.66,
+        END_F1: 15.31,
+        ROLE_ADHERENCE: 80.20,
+        INTENT_ADHERENCE: 88.70,
+    },
+    "human": {
+        FIRST_TURN_DIVERSITY: 94.01,
+        INTENT_DECOMPOSITION: 1.68,
+        END_F1: None,
+        ROLE_ADHERENCE: None,
+        INTENT_ADHERENCE: None,
+    },
+}
+"""The paper's intrinsic metrics as printed, by simulator (None: not reported). The paper prints percentages
+where our figures are shares in [0, 1] (multiply ours by 100 to compare); the unit and exact definition of its
+intent decomposition could not be read, so that column may not be comparable with ours. The human row
+compares with our human_first_turn_diversity and human_intent_decomposition."""

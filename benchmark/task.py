@@ -6,7 +6,7 @@ intent, the intent kept in metadata) and wires the conversation loop and the sco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import NoneType
 
 from inspect_ai import Task
@@ -55,10 +55,17 @@ _PARAMETER_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
 _TYPE_WORDS = {str: "text", int: "a whole number", bool: "true or false"}
 
 
-def check_parameter_types(parameters: dict[str, object]) -> None:
-    """Raise a TypeError naming the parameter, its expected type and an example `-T` flag."""
+ParameterTypes = Mapping[str, tuple[tuple[type, ...], str]]
+"""A table like _PARAMETER_TYPES: parameter name -> (accepted types, example value), for other tasks."""
+
+
+def check_parameter_types(parameters: dict[str, object], table: ParameterTypes = _PARAMETER_TYPES) -> None:
+    """Raise a TypeError naming the parameter, its expected type and an example `-T` flag.
+
+    `table` gives each parameter's types and example: the multi-turn tasks' by default.
+    """
     for name, value in parameters.items():
-        types, example = _PARAMETER_TYPES[name]
+        types, example = table[name]
         # bool is an int: -T max_turns=true must not pass as 1
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             expected = " or ".join("unset" if kind is NoneType else _TYPE_WORDS[kind] for kind in types)

@@ -104,7 +104,7 @@ class _RoleModelSimulator:
     """Shared plumbing: resolve the `user` role once, call it with clear errors."""
 
     name: Simulator
-    default_model: str | None
+    default_model: str | Model | None
 
     def __init__(self, guardrails: Guardrails) -> None:
         self.guardrails = guardrails
@@ -159,7 +159,7 @@ class UserLMSimulator(_RoleModelSimulator):
     """
 
     name: Simulator = "userlm"
-    default_model: str | None = DEFAULT_USER_MODEL
+    default_model: str | Model | None = DEFAULT_USER_MODEL
 
     def messages(self, intent: Intent, conversation: list[ChatMessage]) -> list[ChatMessage]:
         """The conversation as UserLM receives it: the intent as system message, the turns as-is."""
@@ -213,14 +213,14 @@ class ScriptedSimulator(UserLMSimulator):
     """The UserLM protocol against the offline `scripted/user` model."""
 
     name: Simulator = "scripted"
-    default_model: str | None = SCRIPTED_USER_MODEL
+    default_model: str | Model | None = SCRIPTED_USER_MODEL
 
 
 class PromptedSimulator(_RoleModelSimulator):
     """An assistant LM prompted to play the user; the conversation is role-flipped."""
 
     name: Simulator = "prompted"
-    default_model: str | None = None
+    default_model: str | Model | None = None
 
     def messages(self, intent: Intent, conversation: list[ChatMessage]) -> list[ChatMessage]:
         system = PROMPTED_SYSTEM_TEMPLATE.format(intent=intent.intent, end_token=END_TOKEN)

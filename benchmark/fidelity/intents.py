@@ -263,6 +263,14 @@ async def write_intent(
     return IntentOutcome(conversation, "failed", max_attempts, tuple(problems))
 
 
+def writer_needed(pending: int, cache_path: str | Path) -> ConversationError:
+    """The error for `pending` conversations that need the writer role when it is not bound."""
+    return ConversationError(
+        f"{pending} conversations have no intent and none is cached in {cache_path}: bind a writer "
+        f"model with --model-role {WRITER_ROLE}=PROVIDER/MODEL (e.g. {WRITER_ROLE}=openai/gpt-4o)"
+    )
+
+
 async def complete_intents(
     conversations: Sequence[HumanConversation],
     model: Model | None,
@@ -283,10 +291,7 @@ async def complete_intents(
             pending.append(len(report.outcomes))
             report.outcomes.append(IntentOutcome(conversation, "failed"))
     if pending and model is None:
-        raise ConversationError(
-            f"{len(pending)} conversations have no intent and none is cached in {cache.path}: bind a writer "
-            f"model with --model-role {WRITER_ROLE}=PROVIDER/MODEL (e.g. {WRITER_ROLE}=openai/gpt-4o)"
-        )
+        raise writer_needed(len(pending), cache.path)
 
     async def one(index: int) -> None:
         assert model is not None
