@@ -1,9 +1,10 @@
-"""GSM8k grading: the final number of the assistant's last answer attempt against the gold.
+"""GSM8k grading: the final answer of the assistant's last answer attempt, compared with the gold by value.
 
-The number is taken, in order of preference, from the last `\\boxed{...}`, the last
-"answer is ..." / "answer: ...", the last "#### ...", else the last number in the
-text. Numbers are compared as decimals after removing `$`, thousands separators and
-units, so "$1,000.00" equals 1000 and "-3.50" equals -3.5.
+`final_answer` says which number a reply gives as its final answer (explicit markers, self-corrections,
+checks, asides, LaTeX, chat number formats). The last answer attempt is the last assistant message that
+gives one, so a closing pleasantry, an aside about a hypothetical or a pure clarification question does not
+count even when it has numbers. Values are exact rationals, so `$1,250.00` equals 1250 and `\\frac{3}{8}`
+equals 0.375, and they are compared exactly.
 """
 
 from __future__ import annotations
@@ -11,62 +12,44 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from inspect_ai.model import ChatMessage
 
-# A sign only where it cannot be subtraction ("16-3" and "16 - 3" are not negatives).
-_NUMBER = r"(?:(?<![\w)])[-−])?\$?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_NUMBER_RE = re.compile(_NUMBER)
-_BOXED = re.compile(r"\\boxed\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
-_ANSWER_IS = re.compile(r"answer\s*(?:is|:|=|would be|will be)\s*[:=]?\s*[*_`\s]*(?:about\s+)?(" + _NUMBER + ")", re.I)
-_HASHES = re.compile(r"####\s*(" + _NUMBER + ")")
+from benchmark.grading.final_answer import final_answer
+from benchmark.grading.numbers import to_decimal
 
-
-def _to_decimal(raw: str) -> Decimal | None:
-    cleaned = raw.replace("−", "-").replace("$", "").replace(",", "").replace(" ", "")
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        return None
-
-
-def _last_number(text: str) -> Decimal | None:
-    numbers = _NUMBER_RE.findall(text)
-    return _to_decimal(numbers[-1]) if numbers else None
+_GOLD_NOISE = re.compile(r"[\s$,]")
 
 
 def extract_final_number(response: str) -> Decimal | None:
-    """The number a response gives as its final answer, or None if it gives none."""
-    boxed = _BOXED.findall(response)
-    if boxed:
-        number = _last_number(boxed[-1])
-        if number is not None:
-            return number
-    for pattern in (_ANSWER_IS, _HASHES):
-        matches = pattern.findall(response)
-        if matches:
-            return _to_decimal(matches[-1])
-    return _last_number(response)
+    """The number a response gives as its final answer (exact when it has a finite decimal expansion), or None."""
+    answer = final_answer(response)
+    return None if answer is None else to_decimal(answer)
 
 
 def parse_gold(gold: str) -> Decimal:
     """The gold number of a GSM8k answer ('18', '1,000', or a full solution ending '#### N')."""
-    text = gold.split("####")[-1]
-    number = _to_decimal(text.strip())
-    if number is None:
+    text = _GOLD_NOISE.sub("", gold.split("####")[-1]).replace("−", "-")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
         raise ValueError(f"gold answer '{gold}' is not a number")
     return number
 
 
 def grade_gsm8k(response: str, gold: str) -> bool:
-    """True when the response's final number equals the gold number."""
-    answer = extract_final_number(response)
-    return answer is not None and answer == parse_gold(gold)
+    """True when the response's final answer equals the gold number; ValueError if the gold is no number."""
+    expected = Fraction(parse_gold(gold))
+    answer = final_answer(response)
+    return answer is not None and answer == expected
 
 
 def last_answer_attempt(messages: Sequence[ChatMessage]) -> str | None:
-    """The last assistant message that states a number (skips closing pleasantries)."""
+    """The text of the last assistant message that gives a final answer, or None if none does."""
     for message in reversed(messages):
-        if message.role == "assistant" and extract_final_number(message.text) is not None:
+        if message.role == "assistant" and final_answer(message.text) is not None:
             return message.text
     return None

