@@ -137,6 +137,9 @@ CI_LEVEL = 0.95
 """Confidence intervals: percentile bootstrap over intents (intents resampled with replacement)."""
 MIN_INTENTS_FOR_CI = 2
 """Fewer intents than this give a missing (NaN) interval rather than a zero-width one."""
+MIN_INTENTS_WARNING = 20
+"""The leaderboard (per row) and the gate (per side) warn below this many intents: the intervals are wide,
+and a bootstrap over so few intents claims more certainty than it has."""
 
 JUDGE_MAX_RETRIES = 2
 """Further judge calls after a malformed reply; then the conversation is marked unjudged."""
@@ -161,6 +164,12 @@ GATE_MAX_DROP = 0.02
 the gate fails only when the drop is significantly larger than this (one-sided test at GATE_ALPHA)."""
 GATE_ALPHA = 0.05
 """One-sided significance level of the gate's paired test."""
+GATE_MAX_MISSING = 0.10
+"""Largest share of a side's conversations without a value of the gated metric (simulator failures, errors,
+unscored) before `userlm-bench compare` refuses the logs (exit 2): a missing score is not a pass."""
+GATE_TIE_TOLERANCE = 1e-9
+"""A mean drop within this of `--max-drop` counts as equal to it: a drop of exactly the margin is no regression,
+whatever the floating-point sum of the per-intent means."""
 GATE_MAX_SIMULATOR_FAILURES = 0.10
 """Largest share of a side's conversations the simulator may have failed (scored missing) before
 `userlm-bench compare` refuses the logs (exit 2): beyond it the intents that remain are a selection."""

@@ -7,17 +7,27 @@ intent, the intent kept in metadata) and wires the conversation loop and the sco
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from types import NoneType
 
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.scorer import Scorer
 
-from benchmark.constants import BLANK_TURN_RULES, SIMULATORS
+from benchmark.constants import (
+    BLANK_TURN_RULES,
+    DEFAULT_BLANK_TURN,
+    DEFAULT_MAX_RESAMPLES,
+    DEFAULT_MAX_RESTARTS,
+    DEFAULT_MAX_TURNS,
+    SIMULATORS,
+)
 from benchmark.conversation.guardrails import Guardrails
 from benchmark.conversation.loop import INTENT_KEY, user_simulation
+from benchmark.execution.inspect_sandbox import task_sandbox
 from benchmark.intents.record import Intent, Source
-from benchmark.intents.sets import load_intent_set
+from benchmark.intents.sets import INTENT_SETS, load_intent_set
+from benchmark.intents.split import as_metadata, intent_set, parse_run_shard, shard_intents
 
 
 def intent_to_sample(intent: Intent) -> Sample:
@@ -49,6 +59,7 @@ _PARAMETER_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "ban_repeats": ((bool, NoneType), "false"),
     "intents": ((str, NoneType), "curated"),
     "data_path": ((str, NoneType), "gsm8k_test.jsonl"),
+    "shard": ((str, NoneType), "2/4"),
     "sandbox": ((str, NoneType), "docker"),
 }
 """Each task parameter's accepted types and an example value for the error message."""
@@ -106,9 +117,12 @@ def multiturn_task(
     max_resamples: int,
     max_restarts: int,
     blank_turn: str,
+    shard: str | None = None,
     sandbox: str | None = None,
 ) -> Task:
-    """A multi-turn task over `source` intents; validates every parameter before any model call."""
+    """A multi-turn task over `source` intents (one shard of them with `shard="K/N"`); validates every
+    parameter before any model call, and records in the task's metadata what the reports compare by: the
+    score-changing settings, the intent set the run was cut from, and the shard."""
     check_parameter_types(
         {
             "simulator": simulator,
@@ -122,6 +136,7 @@ def multiturn_task(
             "ban_repeats": ban_repeats,
             "intents": intents,
             "data_path": data_path,
+            "shard": shard,
             "sandbox": sandbox,
         }
     )
@@ -145,11 +160,54 @@ def multiturn_task(
         max_restarts=max_restarts,
         blank_turn=blank_turn,  # type: ignore[arg-type]
     )
+    run_shard = parse_run_shard(shard)
+    whole = load_intent_set(source, intents, data_path)
+    settings = {
+        "simulator": simulator,
+        "max_turns": max_turns,
+        "allow_end": allow_end,
+        **{name: value for name, value in rails.__dict__.items() if name != "allow_end"},
+        "max_resamples": max_resamples,
+        "max_restarts": max_restarts,
+        "blank_turn": blank_turn,
+        "sandbox": sandbox,
+    }
     return Task(
-        dataset=intents_dataset(load_intent_set(source, intents, data_path), name=f"{source}_multiturn"),
+        dataset=intents_dataset(shard_intents(whole, run_shard), name=f"{source}_multiturn"),
         solver=loop,
         scorer=scorers,
         version=version,
-        sandbox=sandbox,
-        metadata={"simulator": simulator, "source": source, "guardrails": rails.__dict__, "max_turns": max_turns},
+        sandbox=task_sandbox(sandbox),
+        metadata={
+            "source": source,
+            "settings": settings,
+            "changed_settings": changed_settings(settings),
+            **as_metadata(intent_set(intent_set_name(intents, data_path), whole), run_shard),
+        },
     )
+
+
+def default_settings(simulator: str) -> dict[str, object]:
+    """The score-changing settings, but the simulator, of a run with every parameter at its default."""
+    rails = guardrails_for(simulator, True, None, None, None)
+    return {
+        "max_turns": DEFAULT_MAX_TURNS,
+        "allow_end": True,
+        **{name: value for name, value in rails.__dict__.items() if name != "allow_end"},
+        "max_resamples": DEFAULT_MAX_RESAMPLES,
+        "max_restarts": DEFAULT_MAX_RESTARTS,
+        "blank_turn": DEFAULT_BLANK_TURN,
+        "sandbox": None,
+    }
+
+
+def changed_settings(settings: dict[str, object]) -> list[str]:
+    """`name=value` of each setting that differs from its default (the simulator is shown on its own)."""
+    defaults = default_settings(str(settings["simulator"]))
+    return [f"{k}={v}" for k, v in settings.items() if k != "simulator" and defaults.get(k) != v]
+
+
+def intent_set_name(intents: str | None, data_path: str | None) -> str:
+    """The name of the intent set a run was cut from: the set's name, or an intent file's name."""
+    name = intents or ("full" if data_path else "curated")
+    return name if name in INTENT_SETS else Path(name).name

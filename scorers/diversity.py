@@ -35,9 +35,10 @@ from benchmark.constants import (
     USER_UNIGRAMS,
 )
 from benchmark.conversation.loop import intent_of
+from benchmark.figures import lexical_diversity
 from benchmark.intents.record import INTENT_PREFIX, Intent
 from benchmark.stats import NAN, bootstrap_interval
-from benchmark.text import STOP_WORDS, difference_matrix, mean_pairwise_difference, unigrams, user_texts
+from benchmark.text import STOP_WORDS, difference_matrix, unigrams, user_texts
 from scorers.metrics import (
     Figures,
     across_simulations,
@@ -70,7 +71,7 @@ def unigram_difference_across_simulations() -> Metric:
     """lexical_diversity: mean pairwise unigram difference of each intent's user sides, averaged over intents."""
 
     def per_intent(group: list[SampleScore]) -> Figures:
-        return {LEXICAL_DIVERSITY: mean_pairwise_difference([_unigram_set(s, USER_UNIGRAMS) for s in group])}
+        return lexical_diversity([_unigram_set(s, USER_UNIGRAMS) for s in group])
 
     def compute(scores: list[SampleScore]) -> Figures:
         return across_simulations(scores, [LEXICAL_DIVERSITY], per_intent)

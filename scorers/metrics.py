@@ -29,7 +29,9 @@ from benchmark.constants import (
     SIMULATOR_FAILURES_METRIC,
 )
 from benchmark.conversation.loop import CONVERSATION_KEY, simulator_failed
-from benchmark.stats import NAN, Interval, mean_of_intents, pooled_mean
+from benchmark.figures import across_simulations as shared_across_simulations
+from benchmark.figures import per_conversation
+from benchmark.stats import NAN, Interval, pooled_mean
 
 Figures = dict[str, float]
 
@@ -86,12 +88,7 @@ def conversation_mean(key: str) -> Metric:
     with a bootstrap interval over intents."""
 
     def compute(scores: list[SampleScore]) -> Figures:
-        sums, counts = [], []
-        for group in by_intent(scores):
-            values = [v for v in (value_of(s, key) for s in group) if not math.isnan(v)]
-            sums.append(sum(values))
-            counts.append(len(values))
-        return figure(key, *pooled_mean(sums, counts))
+        return figure(key, *per_conversation([[value_of(s, key) for s in group] for group in by_intent(scores)]))
 
     return compute
 
@@ -127,7 +124,7 @@ def simulator_failures() -> Metric:
 
 
 def across_simulations(
-    scores: Sequence[SampleScore], names: Sequence[str], per_intent: Callable[[list[SampleScore]], Figures]
+    scores: Sequence[SampleScore], names: Sequence[str], per_intent: Callable[[Sequence[SampleScore]], Figures]
 ) -> Figures:
     """Per-intent figures averaged over the intents with two or more simulations, with intervals.
 
@@ -135,10 +132,9 @@ def across_simulations(
     simulation are left out (nothing to compare); when none has two (one epoch) every
     figure is NaN. INTENTS_COMPARED reports how many intents the figures average over.
     """
-    groups = [group for group in by_intent(scores) if len(group) >= 2]
-    per = [per_intent(group) for group in groups]
+    estimates, compared = shared_across_simulations(by_intent(scores), names, per_intent)
     figures: Figures = {}
     for name in names:
-        figures.update(figure(name, *mean_of_intents([item[name] for item in per])))
-    figures[INTENTS_COMPARED] = float(len(groups))
+        figures.update(figure(name, *estimates[name]))
+    figures[INTENTS_COMPARED] = float(compared)
     return figures

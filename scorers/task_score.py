@@ -55,6 +55,7 @@ async def _score_humaneval(state: TaskState, intent: Intent, sandbox: str | None
         metadata={
             "reason": result.outcome,
             "network_isolated": result.network_isolated,
+            "isolation": result.isolation,
             "duration_seconds": round(result.duration_seconds, 3),
             "sandbox": sandbox or "subprocess",
         },

@@ -15,12 +15,12 @@ Figures (metrics of the scorer, each with `_ci_low` / `_ci_high`):
 
 from __future__ import annotations
 
-import numpy as np
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
 from inspect_ai.solver import TaskState
 
 from benchmark.constants import TURN_RANGE_MAX, TURN_RANGE_MIN, TURN_STATS, TURN_VARIANCE, USER_TURNS
 from benchmark.conversation.loop import CONVERSATION_KEY
+from benchmark.figures import turn_spread as turn_spread_figures
 from benchmark.stats import NAN
 from benchmark.text import user_texts
 from scorers.metrics import Figures, across_simulations, conversation_mean, missing_score, simulator_failures, value_of
@@ -31,16 +31,6 @@ ACROSS_SIMULATIONS_NOTE = (
 )
 
 
-def turn_spread_of(counts: list[float]) -> Figures:
-    """Population variance, minimum and maximum of one intent's user-turn counts."""
-    values = np.asarray(counts, float)
-    return {
-        TURN_VARIANCE: float(values.var()),
-        TURN_RANGE_MIN: float(values.min()),
-        TURN_RANGE_MAX: float(values.max()),
-    }
-
-
 @metric(name="turn_spread", scores="unreduced")
 def turn_spread() -> Metric:
     """turn_variance, turn_range_min and turn_range_max across each intent's simulations."""
@@ -49,7 +39,7 @@ def turn_spread() -> Metric:
         return across_simulations(
             scores,
             [TURN_VARIANCE, TURN_RANGE_MIN, TURN_RANGE_MAX],
-            lambda group: turn_spread_of([value_of(s, USER_TURNS) for s in group]),
+            lambda group: turn_spread_figures([value_of(s, USER_TURNS) for s in group]),
         )
 
     return compute

@@ -34,6 +34,7 @@ def gsm8k_multiturn(
     max_resamples: int = DEFAULT_MAX_RESAMPLES,
     max_restarts: int = DEFAULT_MAX_RESTARTS,
     blank_turn: str = DEFAULT_BLANK_TURN,
+    shard: str | None = None,
 ) -> Task:
     """GSM8k multi-turn task.
 
@@ -51,12 +52,15 @@ def gsm8k_multiturn(
         ban_openers: Reject user turns starting with "I", "You" or "Here" (default: on
             for userlm, off for prompted).
         word_bounds: Reject user turns under 3 or over 25 words (same default).
-        ban_repeats: Reject verbatim repeats of an earlier turn or the intent (same default).
+        ban_repeats: Reject verbatim repeats of an earlier turn, the intent or an assistant message
+            (same default).
         max_resamples: Fresh drafts per turn after a rejected one.
         max_restarts: Fresh starts of a conversation whose simulator failed (no acceptable opening
             turn, no acceptable turn later, a user-model error) before it is scored missing.
         blank_turn: `resample` a blank user turn (the paper's minimum-length guardrail), or `end`:
             read it as the user leaving (stop reason `blank`).
+        shard: `K/N` runs shard K of N of the intents (all epochs of an intent in one shard), for a
+            run split across processes or machines; the leaderboard and compare merge the shards.
     """
     return multiturn_task(
         source="gsm8k",
@@ -73,4 +77,5 @@ def gsm8k_multiturn(
         max_resamples=max_resamples,
         max_restarts=max_restarts,
         blank_turn=blank_turn,
+        shard=shard,
     )

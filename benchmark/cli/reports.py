@@ -11,6 +11,7 @@ from benchmark.constants import (
     EXIT_UNUSABLE,
     GATE_ALPHA,
     GATE_MAX_DROP,
+    GATE_MAX_MISSING,
     GATE_MAX_SIMULATOR_FAILURES,
     GATE_METRIC,
     GATE_RESAMPLES,
@@ -62,6 +63,7 @@ def _compare(args: argparse.Namespace) -> int:
         resamples=args.resamples,
         seed=args.seed,
         max_simulator_failures=args.max_simulator_failures,
+        max_missing=args.max_missing,
     )
     try:
         result = compare_logs([args.baseline], [args.candidate], settings)
@@ -139,6 +141,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--resamples", type=_resamples, default=GATE_RESAMPLES, help=f"bootstrap resamples (default {GATE_RESAMPLES})"
     )
     compare.add_argument("--seed", type=int, default=GATE_SEED, help=f"bootstrap seed (default {GATE_SEED})")
+    compare.add_argument(
+        "--max-missing",
+        type=_share,
+        default=GATE_MAX_MISSING,
+        help="largest share of a side's conversations without a value of the gated metric before the logs are "
+        f"refused (exit 2; default {GATE_MAX_MISSING})",
+    )
     compare.add_argument(
         "--max-simulator-failures",
         type=_share,

@@ -31,9 +31,22 @@ Isolation as root (checked once, cached; ``network_isolated`` records it):
   it forked, even processes that called ``setsid``, so nothing outlives a run, and no zombie waits for a
   container's pid 1 to reap it while counting against RLIMIT_NPROC. A fresh ``/proc`` hides the host.
 * network namespace: only a loopback interface, and that is down, so no connection reaches anything.
-* mount namespace: fresh size-capped tmpfs on ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (nothing persists);
-  directories the sandbox uid may not traverse (e.g. ``/root`` when Python is installed there) are
-  covered by a root-owned tmpfs in which only the interpreter and the scratch directory are bound back.
+* mount namespace: fresh size-capped tmpfs on ``/tmp``, ``/var/tmp``, ``/dev/shm`` and the scratch directory
+  (nothing persists, nothing reaches the host's disk); directories the sandbox uid may not traverse (e.g.
+  ``/root`` when Python is installed there) are covered by a root-owned tmpfs in which only the interpreter
+  and the scratch directory are bound back.
+
+Budget. rlimits bind each process alone (RLIMIT_AS: 1 GiB per process, so 64 processes could hold 64 GiB), so
+each run also gets a control group of its own (`cgroups`), which binds all its processes together, whatever
+they spawn: ``memory_bytes`` of memory without swap (default 1 GiB; past it the kernel OOM-kills inside the
+group, and the verdict is ``memory``), ``max_processes`` processes and threads (default 64) and ``cpus`` cores
+(default 1). The sandbox joins the group before anything else, as root, and cannot leave it; the harness
+removes the group after the run, whatever the run's end. All run groups sit in one parent group, capped at a
+quarter of the machine's memory and tasks for all sandboxes of all harnesses together, and the default number
+of runs at once is what fits in it (`budget`). cgroup v2 is used where its memory and pids controllers are
+enabled, else v1 (the cpu controller of either where there is one; else the CPU share is not capped). Where
+neither can be used (not root, no controllers, read-only cgroupfs) runs have rlimits only: every result records
+``isolation`` (``cgroup`` or ``rlimits``), and the fallback is warned about once per process.
 
 Without namespaces (root lacking CAP_SYS_ADMIN, e.g. a default Docker container) a run still gets its own
 uid, its rlimits and a full clean-up (the supervisor kills every process of the uid and reaps them as
@@ -57,20 +70,24 @@ tests next to the program, as HumanEval's do.
 
 Modules: `runner` (``run_tests``: starts the supervisor, feeds the driver, bounds concurrency), `supervisor`
 (the trusted supervisor program), `driver` (what runs in the sandbox), `isolation` (uid leases, scratch
-directories, mounts), `limits`, `verdict` (the outcome of a run), `inspect_sandbox` (the driver in an Inspect
-sandbox instead) and `selfcheck` (every HumanEval canonical solution passes, a broken variant of each fails).
+directories, mounts), `cgroups` (the control group per run and their parent), `budget` (what all sandboxes may
+use together, how many run at once), `limits`, `verdict` (the outcome of a run), `inspect_sandbox` (the driver
+in an Inspect sandbox instead, and its compose file, ``compose.yaml``) and `selfcheck` (every HumanEval
+canonical solution passes, a broken variant of each fails).
 """
 
 from benchmark.execution.limits import ExecutionLimits
-from benchmark.execution.runner import default_max_concurrency, run_tests, set_max_concurrency
-from benchmark.execution.verdict import OUTCOMES, ExecutionResult, Outcome
+from benchmark.execution.runner import default_max_concurrency, describe_isolation, run_tests, set_max_concurrency
+from benchmark.execution.verdict import OUTCOMES, ExecutionResult, Isolation, Outcome
 
 __all__ = [
     "OUTCOMES",
     "ExecutionLimits",
     "ExecutionResult",
+    "Isolation",
     "Outcome",
     "default_max_concurrency",
+    "describe_isolation",
     "run_tests",
     "set_max_concurrency",
 ]

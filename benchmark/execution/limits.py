@@ -1,4 +1,5 @@
-"""What one sandboxed run may use: the limits, and the rlimits that enforce them."""
+"""What one sandboxed run may use: the limits, and the rlimits that enforce them per process (the control group
+that enforces them for the whole run is `cgroups`)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ class ExecutionLimits:
     wall_seconds: float = 15.0
     """Wall-clock time for the whole run, enforced by the supervisor."""
     memory_bytes: int = 2**30
-    """Address space per process (RLIMIT_AS): big allocations raise MemoryError."""
+    """Memory of the whole run, all its processes together, without swap (its control group's limit; the kernel
+    OOM-kills past it), and address space per process (RLIMIT_AS: big allocations raise MemoryError)."""
     max_processes: int = 64
-    """Processes and threads of the sandbox uid (RLIMIT_NPROC); counts the harness user's when not root."""
+    """Processes and threads of the whole run (its control group's pids limit), and of the sandbox uid
+    (RLIMIT_NPROC; counts the harness user's when not root)."""
+    cpus: float = 1.0
+    """Cores the whole run may keep busy at once (its control group's CPU quota, where a cpu controller is)."""
     file_size_bytes: int = 10 * 2**20
-    """Largest file the program may write (RLIMIT_FSIZE), and the size of each private tmpfs."""
+    """Largest file the program may write (RLIMIT_FSIZE), and the size of each private tmpfs (scratch included)."""
 
 
 def rlimits(limits: ExecutionLimits) -> list[tuple[int, int, int]]:

@@ -1,5 +1,5 @@
-"""Running a program against its tests in a sandbox: start the supervisor, feed the driver, collect the
-verdict, with a bound on how many sandboxes run at once."""
+"""Running a program against its tests in a sandbox: make its control group, start the supervisor, feed the
+driver, collect the verdict, with a bound on how many sandboxes run at once."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from functools import cache
 from types import CodeType
 
-from benchmark.execution import isolation, supervisor
+from benchmark.execution import budget, cgroups, isolation, supervisor
 from benchmark.execution.driver import MARSHAL_DRIVER
 from benchmark.execution.limits import ExecutionLimits, rlimits
-from benchmark.execution.verdict import ExecutionResult, classify, stderr_tail
+from benchmark.execution.verdict import ExecutionResult, Isolation, classify, stderr_tail
 
 _CAPTURE_BYTES = 64 * 1024  # only the tail of stdout/stderr is kept: gigabytes of output cost nothing
 _GRACE_SECONDS = 10.0  # how long past the wall limit the harness trusts the supervisor to report
@@ -34,20 +34,25 @@ _BOOTSTRAP = (
 marshal-encoded configuration (marshal is built in: json would cost ~10 ms of imports per run)."""
 
 _DEFAULT_LIMITS = ExecutionLimits()
-_max_concurrency = os.cpu_count() or 1
+_max_concurrency: int | None = None
 _semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
 _semaphores = weakref.WeakKeyDictionary()
 _namespaces: bool | None = None
+_groups: cgroups.Group | str | None = None  # the parent control group; a str says why there is none
 _log = logging.getLogger(__name__)
 
 
 def default_max_concurrency() -> int:
-    """How many sandboxes run at once (one per CPU unless set_max_concurrency changed it)."""
+    """How many sandboxes run at once: `budget.default_concurrency` unless set_max_concurrency changed it."""
+    global _max_concurrency
+    if _max_concurrency is None:
+        _max_concurrency = budget.default_concurrency(_DEFAULT_LIMITS.memory_bytes)
     return _max_concurrency
 
 
 def set_max_concurrency(n: int) -> None:
-    """Bound how many sandboxes run at once (default: one per CPU), for runs that start afterwards."""
+    """Bound how many sandboxes run at once (default: `budget.default_concurrency`), for runs that start
+    afterwards."""
     global _max_concurrency
     if n < 1:
         raise ValueError(f"max concurrency must be at least 1, not {n}")
@@ -64,25 +69,53 @@ async def run_tests(
     limit is a fail, with the reason in `outcome` and `detail`.
     """
     if not program.strip():
-        return ExecutionResult("no_code", False, "the program is empty", 0.0, False)
+        return ExecutionResult("no_code", False, "the program is empty", 0.0, False, "none")
     async with _semaphore():
         isolated = await _namespaces_available()
+        groups = control_groups()
+        isolation_used: Isolation = "cgroup" if groups else "rlimits"
         nonce = secrets.token_hex(16)
         payload = {"program": program, "test": test, "entry_point": entry_point, "nonce": nonce}
         start = time.monotonic()
         try:
-            status, stdout, stderr = await _sandboxed(MARSHAL_DRIVER, marshal.dumps(payload), limits, isolated)
+            status, stdout, stderr, oom_kills = await _sandboxed(
+                MARSHAL_DRIVER, marshal.dumps(payload), limits, isolated, groups
+            )
         except OSError as error:
-            return ExecutionResult("sandbox_error", False, f"could not start: {error}", 0.0, isolated)
-        outcome, detail = classify(status, stdout, stderr, nonce, limits)
-        return ExecutionResult(outcome, outcome == "passed", detail, time.monotonic() - start, isolated)
+            return ExecutionResult("sandbox_error", False, f"could not start: {error}", 0.0, isolated, isolation_used)
+        outcome, detail = classify(status, stdout, stderr, nonce, limits, oom_kills)
+        duration = time.monotonic() - start
+        return ExecutionResult(outcome, outcome == "passed", detail, duration, isolated, isolation_used)
+
+
+def control_groups() -> cgroups.Group | None:
+    """The executor's parent control group, set up once per process; None where there is none, which is
+    warned about once: then only rlimits hold the runs, each process of a run on its own."""
+    global _groups
+    if _groups is None:
+        _groups = cgroups.setup(budget.sandbox_memory(), budget.sandbox_processes())
+        if isinstance(_groups, str):
+            _log.warning(
+                "sandbox: no control group per run (%s), so a run's memory, process and CPU budget binds each of "
+                "its processes alone, not the program as a whole (isolation: rlimits)",
+                _groups,
+            )
+        elif "cpu" not in _groups.dirs:
+            _log.warning("sandbox: no cpu controller, so a run's CPU share is not capped")
+    return _groups if isinstance(_groups, cgroups.Group) else None
+
+
+def describe_isolation() -> str:
+    """What holds each run's budget here, in words (for reports)."""
+    groups = control_groups()
+    return groups.describe() if groups else f"rlimits only ({_groups})"
 
 
 def _semaphore() -> asyncio.Semaphore:
     """The running event loop's semaphore (asyncio primitives belong to one loop)."""
     loop = asyncio.get_running_loop()
     if loop not in _semaphores:
-        _semaphores[loop] = asyncio.Semaphore(_max_concurrency)
+        _semaphores[loop] = asyncio.Semaphore(default_max_concurrency())
     return _semaphores[loop]
 
 
@@ -97,7 +130,7 @@ async def _namespaces_available() -> bool:
 async def _probe() -> bool:
     """Whether a sandbox that does nothing runs with namespaces; logs why not."""
     try:
-        status, _, stderr = await _sandboxed("pass", b"", _DEFAULT_LIMITS, namespaces=True)
+        status, _, stderr, _ = await _sandboxed("pass", b"", _DEFAULT_LIMITS, namespaces=True)
     except OSError as error:
         status, stderr = str(error), b""
     if status != "exit 0":
@@ -106,17 +139,20 @@ async def _probe() -> bool:
     return status == "exit 0"
 
 
-async def _sandboxed(code: str, stdin: bytes, limits: ExecutionLimits, namespaces: bool) -> tuple[str, bytes, bytes]:
-    """Run the Python source `code` in a sandbox forked by a supervisor, with its own uid and scratch dir.
+async def _sandboxed(
+    code: str, stdin: bytes, limits: ExecutionLimits, namespaces: bool, groups: cgroups.Group | None = None
+) -> tuple[str, bytes, bytes, int]:
+    """Run the Python source `code` in a sandbox forked by a supervisor, with its own uid and scratch dir, and
+    its own control group under `groups` if given.
 
     Returns the supervisor's status ("exit N", "signal N", "timeout", "setup-error ..." or "" if it died),
-    and the tails of stdout and stderr.
+    the tails of stdout and stderr, and how many of its processes the kernel OOM-killed.
     """
-    with (
-        isolation.leased_uid() as uid,
-        isolation.scratch_dir(uid) as scratch,
-        _status_pipe() as (status_read, status_write),
-    ):
+    async with contextlib.AsyncExitStack() as stack:
+        uid = stack.enter_context(isolation.leased_uid())
+        scratch = stack.enter_context(isolation.scratch_dir(uid))
+        group = await stack.enter_async_context(cgroups.run_group(groups, limits)) if groups else None
+        status_read, status_write = stack.enter_context(_status_pipe())
         config = {
             "code": _compiled(code),
             "site_packages": isolation.site_packages(),
@@ -125,6 +161,7 @@ async def _sandboxed(code: str, stdin: bytes, limits: ExecutionLimits, namespace
             "namespaces": namespaces,
             "covers": isolation.covers(scratch) if namespaces else [],
             "tmpfs_bytes": limits.file_size_bytes,
+            "cgroup_join": group.join_files() if group else [],
             "rlimits": rlimits(limits),
             "wall_seconds": limits.wall_seconds,
             "status_fd": status_write,
@@ -150,9 +187,10 @@ async def _sandboxed(code: str, stdin: bytes, limits: ExecutionLimits, namespace
             if process.returncode is None:
                 await _stop(process)
             stdout, stderr = await _collect(readers)
+        status = ""
         with contextlib.suppress(BlockingIOError):
-            return os.read(status_read, 4096).decode("utf-8", "replace"), stdout, stderr
-        return "", stdout, stderr
+            status = os.read(status_read, 4096).decode("utf-8", "replace")
+        return status, stdout, stderr, group.oom_kills() if group else 0
 
 
 @cache

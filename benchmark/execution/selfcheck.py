@@ -54,6 +54,8 @@ class CheckReport:
     total: int
     seconds: float
     network_isolated: bool
+    isolation: str
+    """What held the runs' budgets: "cgroup" or "rlimits" (both, comma-separated, if runs differed)."""
     unexpected: list[str]
 
     @property
@@ -61,10 +63,11 @@ class CheckReport:
         return self.canonical_passed == self.broken_failed == self.total
 
     def summary(self) -> str:
-        isolation = "network isolated" if self.network_isolated else "NOT network isolated"
+        network = "network isolated" if self.network_isolated else "NOT network isolated"
         return (
             f"sandbox-check: {self.canonical_passed}/{self.total} canonical passed, "
-            f"{self.broken_failed}/{self.total} broken failed in {self.seconds:.1f} s ({isolation})"
+            f"{self.broken_failed}/{self.total} broken failed in {self.seconds:.1f} s "
+            f"({network}, isolation: {self.isolation})"
         )
 
 
@@ -91,6 +94,7 @@ def sandbox_check() -> CheckReport:
         total=len(problems),
         seconds=seconds,
         network_isolated=all(r.network_isolated for r in canonical + broken),
+        isolation=", ".join(sorted({r.isolation for r in canonical + broken})),
         unexpected=unexpected,
     )
 

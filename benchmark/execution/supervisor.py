@@ -8,8 +8,8 @@ built-in types only: ``from __future__ import annotations`` would cost a module 
 
 The configuration (a dict, built by `benchmark.execution.runner`): ``code`` (what the sandbox runs),
 ``site_packages``, ``cwd``, ``uid`` (None: keep the harness's), ``namespaces``, ``covers`` (tmpfs mounts:
-directory, mode, paths bound back), ``tmpfs_bytes``, ``rlimits`` (resource, soft, hard), ``wall_seconds``
-and ``status_fd``.
+directory, mode, paths bound back), ``tmpfs_bytes``, ``cgroup_join`` (the run's control group: the files the
+sandbox joins it by), ``rlimits`` (resource, soft, hard), ``wall_seconds`` and ``status_fd``.
 """
 
 import _signal as signal  # the signal module imports enum: ~5 ms per run
@@ -30,8 +30,9 @@ def main(config: dict) -> None:
     """Run one sandbox as `config` describes and report its end on the status pipe; never returns."""
     namespaces, status_fd = config["namespaces"], config["status_fd"]
     try:
+        joins = [os.open(path, os.O_WRONLY) for path in config["cgroup_join"]]  # before any mount hides them
         if namespaces:
-            _isolate(config["covers"], config["tmpfs_bytes"])
+            _isolate(config)
         else:
             _call("prctl", PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         ready, failed = os.pipe()
@@ -40,9 +41,9 @@ def main(config: dict) -> None:
         _report(status_fd, f"setup-error {error}")
     if pid == 0:
         os.close(ready)
-        _run_sandbox(config, failed)
-    os.close(0)
-    os.close(failed)
+        _run_sandbox(config, joins, failed)
+    for fd in [0, failed, *joins]:
+        os.close(fd)
     failure = os.read(ready, 4096).decode(errors="replace")
     wait_status, timed_out = _supervise(pid, namespaces, config["wall_seconds"])
     if not namespaces:
@@ -64,22 +65,27 @@ def _mount(source: bytes | None, target: str, fstype: bytes | None, flags: int, 
     _call("mount", source, target.encode(), fstype, ctypes.c_ulong(flags), data)
 
 
-def _isolate(covers: list[tuple[str, str, list[str]]], tmpfs_bytes: int) -> None:
-    """Enter fresh mount, pid and network namespaces, and mount the covering tmpfs with their paths bound back."""
+def _isolate(config: dict) -> None:
+    """Enter fresh mount, pid and network namespaces, mount the covering tmpfs with their paths bound back, and
+    a tmpfs of the sandbox uid's on the scratch directory (so what the program writes there is capped too)."""
+    tmpfs_bytes, uid = config["tmpfs_bytes"], config["uid"]
     _call("unshare", NEWNS | NEWPID | NEWNET)
     _mount(None, "/", None, REC | PRIVATE)
-    for cover, mode, keep in covers:
+    for cover, mode, keep in config["covers"]:
         fds = [os.open(path, os.O_PATH | os.O_DIRECTORY) for path in keep]
         _mount(b"tmpfs", cover, b"tmpfs", NOSUID | NODEV, f"mode={mode},size={tmpfs_bytes}".encode())
         for path, fd in zip(keep, fds, strict=True):
             os.makedirs(path, exist_ok=True)
             _mount(f"/proc/self/fd/{fd}".encode(), path, None, BIND | REC)
             os.close(fd)
+    scratch = f"mode=700,uid={uid},gid={uid},size={tmpfs_bytes}"
+    _mount(b"tmpfs", config["cwd"], b"tmpfs", NOSUID | NODEV, scratch.encode())
 
 
-def _run_sandbox(config: dict, failed: int) -> None:
+def _run_sandbox(config: dict, joins: list[int], failed: int) -> None:
     """In the forked child: become the sandbox and run its code; a setup failure is written to `failed`."""
     try:
+        _join(joins)
         _become_sandbox(config)
     except BaseException as error:
         os.write(failed, f"{type(error).__name__}: {error}".encode())
@@ -87,6 +93,13 @@ def _run_sandbox(config: dict, failed: int) -> None:
     os.close(failed)  # setup is done: the supervisor starts the wall clock
     exec(config["code"], {"__name__": "__main__"})  # the driver ends with os._exit; the probe's "pass" returns
     os._exit(0)
+
+
+def _join(joins: list[int]) -> None:
+    """Move into the run's control group, first of all: whatever the sandbox forks is then in it."""
+    for fd in joins:
+        os.write(fd, b"0")
+        os.close(fd)
 
 
 def _become_sandbox(config: dict) -> None:

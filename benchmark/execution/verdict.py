@@ -11,6 +11,10 @@ from benchmark.execution.limits import ExecutionLimits
 Outcome = Literal["passed", "failed", "timeout", "memory", "crashed", "no_code", "sandbox_error"]
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
+Isolation = Literal["cgroup", "rlimits", "inspect_sandbox", "none"]
+"""What held the run's budget: a control group for all its processes together, per-process rlimits only, the
+Inspect sandbox's own isolation, or nothing because nothing ran (no code)."""
+
 _DETAIL_CHARS = 500
 
 
@@ -23,6 +27,7 @@ class ExecutionResult:
     detail: str
     duration_seconds: float
     network_isolated: bool
+    isolation: Isolation
 
 
 def classify(
@@ -31,10 +36,14 @@ def classify(
     stderr: bytes,
     nonce: str,
     limits: ExecutionLimits,
+    oom_kills: int = 0,
 ) -> tuple[Outcome, str]:
-    """Turn the supervisor's status and the sandbox's output into an outcome and a short reason.
+    """Turn the supervisor's status, the sandbox's output and the kernel's OOM kills in the run's control group
+    into an outcome and a short reason.
 
-    A pass needs exit status 0 *and* the run's nonce as the last line of stdout.
+    A pass needs exit status 0 *and* the run's nonce as the last line of stdout, and it stands even if a process
+    of the run was OOM-killed afterwards (the verdict must not depend on when a kill lands). Any other end of a
+    run in which the kernel OOM-killed a process is `memory`: its SIGKILL is not a CPU timeout or a crash.
     """
     errors = stderr_tail(stderr)
     kind, _, value = status.partition(" ")
@@ -42,10 +51,13 @@ def classify(
         return "sandbox_error", value[:_DETAIL_CHARS]
     if kind not in ("exit", "signal", "timeout"):
         return "sandbox_error", f"the supervisor died without a report: {errors}"
-    if kind == "timeout":
-        return "timeout", f"exceeded the {limits.wall_seconds:g} s wall-clock limit"
     if status == "exit 0" and stdout.endswith(f"\n{nonce}\n".encode()):
         return "passed", "all tests passed"
+    if oom_kills:
+        budget = f"exceeded the run's {limits.memory_bytes / 2**20:g} MiB memory budget"
+        return "memory", f"{budget}: the kernel killed {oom_kills} of its processes" + (f"\n{errors}" if errors else "")
+    if kind == "timeout":
+        return "timeout", f"exceeded the {limits.wall_seconds:g} s wall-clock limit"
     if kind == "signal" and int(value) in (signal.SIGKILL, signal.SIGXCPU):
         return "timeout", f"exceeded the {limits.cpu_seconds} s CPU limit"
     if b"MemoryError" in stderr:

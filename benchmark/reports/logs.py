@@ -59,8 +59,21 @@ CONVERSATION_VALUES: dict[str, tuple[str, str | None]] = {
 SCORERS = (TASK_SCORE, USER_BEHAVIOUR, TURN_STATS, LEXICAL_STATS)
 """Scorers whose metrics become `evals` columns (longest names are matched first)."""
 
-CONVERSATION_COLUMNS = ["eval_id", "intent", "epoch", "user_model", "stop_reason", "error", USER_UNIGRAMS]
+CONVERSATION_COLUMNS = [
+    "eval_id",
+    "intent",
+    "epoch",
+    "user_model",
+    "stop_reason",
+    "error",
+    "coverage_method",
+    USER_UNIGRAMS,
+]
 CONVERSATION_COLUMNS += list(CONVERSATION_VALUES)
+REGISTRY_PACKAGE = "userlm_bench"
+"""The package name Inspect prefixes to the names of the installed tasks."""
+RUN_COLUMNS = ["settings", "intent_set_hash", "intent_set_size", "shard"]
+"""What a run was made with (from the task's metadata), copied onto each of its conversations."""
 LOG_SUFFIXES = (".eval", ".json")
 EXCLUDED_SAMPLE_FIELDS = {"messages", "events", "store"}
 """Sample fields the conversation frame never needs: skipped when reading (much faster)."""
@@ -139,6 +152,12 @@ def _figure_columns(frame: pd.DataFrame) -> dict[str, str]:
     return {c: n for c, n in renames.items() if not (n in seen or seen.add(n))}
 
 
+def task_name(name: str) -> str:
+    """The task's own name: `userlm_bench/gsm8k_multiturn` (run by its registry name) is `gsm8k_multiturn`
+    (run from its file), so both kinds of log compare."""
+    return name.removeprefix(f"{REGISTRY_PACKAGE}/")
+
+
 def _user_role_model(value: Any) -> str:
     if isinstance(value, str):
         try:
@@ -173,7 +192,7 @@ def _evals_frame(files: Sequence[str]) -> pd.DataFrame:
             "eval_id": raw["eval_id"].astype(str),
             "created": pd.to_datetime(raw["created"], utc=True),
             "status": raw["status"].astype(str),
-            "task": raw["task_name"].astype(str),
+            "task": [task_name(str(name)) for name in raw["task_name"]],
             "task_version": _text(raw, "task_version"),
             "assistant": raw["model"].astype(str),
             "simulator": _text(raw, "task_arg_simulator"),
@@ -181,11 +200,65 @@ def _evals_frame(files: Sequence[str]) -> pd.DataFrame:
             "epochs": pd.to_numeric(raw["epochs"], errors="coerce"),
             "total_samples": pd.to_numeric(raw["total_samples"], errors="coerce"),
             "completed_samples": pd.to_numeric(raw["completed_samples"], errors="coerce"),
+            **_run_columns(raw),
         }
     )
     for column, name in figures.items():
         frame[name] = pd.to_numeric(raw[column], errors="coerce").astype(float).to_numpy()
     return frame
+
+
+def _metadata(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _run_columns(raw: pd.DataFrame) -> dict[str, list[Any]]:
+    """What a run was made with, from the task's metadata: its score-changing settings (JSON, keys sorted),
+    the intent set it was cut from (name, size, content hash) and its shard. Logs written before the task
+    recorded them fall back to their task arguments and dataset size."""
+    metadata = [_metadata(value) for value in raw.get("metadata", [None] * len(raw))]
+    arguments = [
+        {
+            column.removeprefix("task_arg_"): _scalar(raw[column].iloc[i])
+            for column in raw.columns
+            if column.startswith("task_arg_")
+        }
+        for i in range(len(raw))
+    ]
+    sizes = pd.to_numeric(raw.get("dataset_samples", pd.Series([None] * len(raw))), errors="coerce")
+    settings, changed, names, counts, hashes, shards = [], [], [], [], [], []
+    for meta, args, size in zip(metadata, arguments, sizes, strict=True):
+        recorded = meta.get("settings")
+        chosen = recorded if isinstance(recorded, dict) else {k: v for k, v in args.items() if _present(v)}
+        settings.append(json.dumps(chosen, sort_keys=True, default=str))
+        changed.append(", ".join(meta.get("changed_settings") or []))
+        whole = meta.get("intent_set") if isinstance(meta.get("intent_set"), dict) else {}
+        names.append(str(whole.get("name") or args.get("intents") or ""))
+        counts.append(float(whole["count"]) if "count" in whole else float(size))
+        hashes.append(str(whole.get("hash") or ""))
+        shards.append(str(meta.get("shard") or ""))
+    return {
+        "settings": settings,
+        "changed_settings": changed,
+        "intent_set": names,
+        "intent_set_size": counts,
+        "intent_set_hash": hashes,
+        "shard": shards,
+    }
+
+
+def _scalar(value: Any) -> Any:
+    """A frame cell as a plain value: None for pandas' missing markers (NaN, NA, NaT)."""
+    return None if not isinstance(value, list | dict) and pd.isna(value) else value
+
+
+def _present(value: Any) -> bool:
+    return value is not None
 
 
 def _number(value: Any) -> float:
@@ -222,6 +295,12 @@ def _unigrams(sample: EvalSample) -> str | None:
     return " ".join(str(w) for w in words) if isinstance(words, list) else None
 
 
+def _coverage_method(sample: EvalSample) -> str:
+    """Who labelled the user turns' shards: `matcher`, `judge` or `unjudged` ("" when not scored)."""
+    score = (sample.scores or {}).get(USER_BEHAVIOUR)
+    return str((score.metadata or {}).get("method") or "") if score is not None else ""
+
+
 def _sample_columns() -> list[SampleColumn]:
     columns = [
         SampleColumn("intent", path="id", required=True, type=str),
@@ -229,6 +308,7 @@ def _sample_columns() -> list[SampleColumn]:
         SampleColumn("user_model", path=lambda s: str(_conversation(s).get("user_model") or ""), full=True),
         SampleColumn("stop_reason", path=lambda s: str(_conversation(s).get("stop_reason") or ""), full=True),
         SampleColumn("error", path=lambda s: s.error.message if s.error else "", full=True),
+        SampleColumn("coverage_method", path=_coverage_method, full=True),
         SampleColumn(USER_UNIGRAMS, path=_unigrams, full=True),
     ]
     for name, (scorer, key) in CONVERSATION_VALUES.items():
@@ -250,6 +330,7 @@ def _conversations_frame(path: str) -> pd.DataFrame:
             "user_model": frame["user_model"].fillna("").astype(str).to_numpy(),
             "stop_reason": frame["stop_reason"].fillna("").astype(str).to_numpy(),
             "error": frame["error"].fillna("").astype(str).to_numpy(),
+            "coverage_method": frame["coverage_method"].fillna("").astype(str).to_numpy(),
             USER_UNIGRAMS: frame[USER_UNIGRAMS].astype(object).where(frame[USER_UNIGRAMS].notna(), None).to_numpy(),
         }
     )
@@ -282,7 +363,7 @@ def read_logs(paths: Iterable[str | Path], *, conversations: bool = True) -> Log
     parts = [part for part in parts if len(part)]
     convs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CONVERSATION_COLUMNS)
     evals["user_model"] = [_user_model(row, convs) for row in evals.itertuples()]
-    info = evals[["eval_id", "log", "task", "task_version", "assistant", "simulator"]]
+    info = evals[["eval_id", "log", "task", "task_version", "assistant", "simulator", *RUN_COLUMNS]]
     convs = convs.merge(info, on="eval_id", how="left")
     evals = evals.sort_values("created", kind="stable").reset_index(drop=True)
     return Logs(evals=evals, conversations=convs)

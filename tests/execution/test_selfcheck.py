@@ -10,3 +10,4 @@ def test_sandbox_check_command():
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "164/164 canonical passed, 164/164 broken failed" in result.stdout
+    assert "isolation: cgroup)" in result.stdout or "isolation: rlimits)" in result.stdout

@@ -34,3 +34,20 @@ def test_outcomes_are_the_literal_values():
 )
 def test_classify(status, stdout, stderr, outcome, detail):
     assert classify(status, stdout.encode(), stderr.encode(), NONCE, LIMITS) == (outcome, detail)
+
+
+@pytest.mark.parametrize(
+    ("status", "stdout", "outcome"),
+    [
+        (f"signal {signal.SIGKILL}", "", "memory"),  # the OOM killer's SIGKILL is not a CPU timeout
+        ("exit 1", "", "memory"),  # a child was killed, and so the program failed
+        ("timeout", "", "memory"),
+        ("exit 0", f"\n{NONCE}\n", "passed"),  # a proven pass stands: a kill after it must not change it
+        ("setup-error no group", "", "sandbox_error"),
+    ],
+)
+def test_an_oom_kill_in_the_run_is_memory(status, stdout, outcome):
+    result, detail = classify(status, stdout.encode(), b"", NONCE, LIMITS, oom_kills=2)
+    assert result == outcome
+    if outcome == "memory":
+        assert detail == "exceeded the run's 1024 MiB memory budget: the kernel killed 2 of its processes"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from inspect_ai.log import (
     EvalConfig,
     EvalDataset,
@@ -57,6 +58,9 @@ def make_log(
     created: datetime = START,
     coverage: float | None = 0.8,
     simulator_failed: frozenset[tuple[str, int]] = frozenset(),
+    settings: dict[str, object] | None = None,
+    shard: str | None = None,
+    intent_set_size: int | None = None,
 ) -> Path:
     """An Inspect log of `outcomes`, built with inspect_ai.log's classes and written by write_eval_log."""
     samples = []
@@ -93,6 +97,14 @@ def make_log(
             metrics={"ci_low": EvalMetric(name="ci_low", value=low), "ci_high": EvalMetric(name="ci_high", value=high)},
         ),
     ]
+    changed = settings or {}
+    size = intent_set_size or (21 if shard else len(outcomes))
+    metadata = {
+        "settings": {"simulator": simulator, "max_turns": 10, "allow_end": True, **changed},
+        "changed_settings": [f"{name}={value}" for name, value in sorted(changed.items())],
+        "intent_set": {"name": "curated", "count": size, "hash": f"set-of-{size}"},
+        "shard": shard,
+    }
     log = EvalLog(
         status="success",
         eval=EvalSpec(
@@ -100,6 +112,7 @@ def make_log(
             task=task,
             task_version=version,
             task_args={"simulator": simulator},
+            metadata=metadata,
             dataset=EvalDataset(name=task, samples=len(outcomes), sample_ids=list(outcomes)),
             model=model,
             config=EvalConfig(epochs=epochs),
@@ -212,7 +225,7 @@ def test_different_intent_sets_give_exit_2(tmp_path, capsys):
     outcomes = simulate(difficulties(12, rng), 3, rng)
     fewer = dict(list(outcomes.items())[:10])
     base = make_log(tmp_path / "base.eval", outcomes)
-    cand = make_log(tmp_path / "cand.eval", fewer, created=START + timedelta(hours=1))
+    cand = make_log(tmp_path / "cand.eval", fewer, created=START + timedelta(hours=1), intent_set_size=12)
     code, out, err = compare(capsys, base, cand)
     assert code == EXIT_UNUSABLE
     assert "different intent sets" in err and "2 intents only in the baseline" in err
@@ -264,9 +277,11 @@ def test_different_task_versions_or_simulators_give_exit_2(tmp_path, capsys):
     newer = make_log(tmp_path / "newer.eval", outcomes, version="2.0.0")
     prompted = make_log(tmp_path / "prompted.eval", outcomes, simulator="prompted", user_model="openai/gpt-4o")
     code, _, err = compare(capsys, base, newer)
-    assert code == EXIT_UNUSABLE and "task version 1.0.0, candidate is 2.0.0" in err
+    assert code == EXIT_UNUSABLE and "task version: baseline 1.0.0, candidate 2.0.0" in err
+    assert "rerun the baseline with the current task version" in err
     code, _, err = compare(capsys, base, prompted)
-    assert code == EXIT_UNUSABLE and "different simulators" in err and "-T simulator=userlm" in err
+    assert code == EXIT_UNUSABLE and "simulator: baseline userlm, candidate prompted" in err
+    assert "user model: baseline vllm/microsoft/UserLM-8b, candidate openai/gpt-4o" in err
 
 
 # --- passes, and the pieces ----------------------------------------------------------------
@@ -333,4 +348,64 @@ def test_compare_refuses_a_side_whose_simulator_failed_too_often(tmp_path, capsy
     err = capsys.readouterr().err
     assert "the simulator failed in 12.5% of the candidate's conversations" in err and "cand.eval" in err
     assert "more than the 10% allowed" in err and "check-user" in err
-    assert main(["compare", str(base), str(cand), "--max-simulator-failures", "0.2"]) in (EXIT_PASS, EXIT_REGRESSION)
+    relaxed = ["--max-simulator-failures", "0.2", "--max-missing", "0.2"]
+    assert main(["compare", str(base), str(cand), *relaxed]) in (EXIT_PASS, EXIT_REGRESSION)
+
+
+def test_a_drop_of_exactly_the_margin_passes():
+    outcomes = {f"intent-{i:02d}": [1.0] * 50 for i in range(25)}
+    worse = {intent: [1.0] * 49 + [0.0] for intent in outcomes}  # every intent drops by exactly 0.02
+    result = gate(conversations(outcomes), conversations(worse), GateSettings(max_drop=0.02))
+    assert result.drop == pytest.approx(0.02) and result.exit_code == EXIT_PASS and result.p_value == 0.5
+    beyond = {intent: [1.0] * 48 + [0.0] * 2 for intent in outcomes}  # 0.04 on every intent: known exactly
+    assert gate(conversations(outcomes), conversations(beyond), GateSettings(max_drop=0.02)).exit_code == 1
+
+
+def test_a_side_with_many_missing_scores_exits_2(tmp_path, capsys):
+    outcomes = {f"intent-{i:02d}": [1.0, 0.0, 1.0] for i in range(20)}
+    nan_heavy = {
+        intent: [math.nan, math.nan, 1.0] if i % 2 else values for i, (intent, values) in enumerate(outcomes.items())
+    }
+    base = make_log(tmp_path / "base.eval", outcomes)
+    cand = make_log(tmp_path / "cand.eval", nan_heavy)
+    code, _, err = compare(capsys, base, cand)
+    assert code == EXIT_UNUSABLE and "20 of the candidate's 60 conversations (33.3%) have no task_score" in err
+    assert "a missing score is not a pass" in err
+
+
+def test_runs_with_different_settings_exit_2_naming_the_setting(tmp_path, capsys):
+    outcomes = {f"intent-{i:02d}": [1.0, 0.0] for i in range(20)}
+    base = make_log(tmp_path / "base.eval", outcomes)
+    cand = make_log(tmp_path / "cand.eval", outcomes, settings={"max_turns": 1})
+    code, _, err = compare(capsys, base, cand)
+    assert code == EXIT_UNUSABLE and "max_turns: baseline 10, candidate 1" in err
+
+
+def test_few_intents_are_flagged_in_the_summary(tmp_path, capsys):
+    outcomes = {f"intent-{i:02d}": [1.0, 0.0] for i in range(3)}
+    base = make_log(tmp_path / "base.eval", outcomes)
+    code, out, _ = compare(capsys, base, base)
+    assert code == EXIT_PASS and "only 3 intents on the baseline side (fewer than 20)" in out
+
+
+def test_shards_compare_like_the_whole_run(tmp_path, capsys):
+    rng = np.random.default_rng(7)
+    outcomes = simulate(difficulties(21, rng), 3, rng)
+    worse = {k: [0.0 if i % 2 else v for i, v in enumerate(vals)] for k, vals in outcomes.items()}
+    whole_dir, shard_dir = tmp_path / "whole", tmp_path / "shards"
+    whole_dir.mkdir(), shard_dir.mkdir()
+    make_log(whole_dir / "cand.eval", worse)
+    items = sorted(worse.items())
+    for k in range(3):
+        make_log(shard_dir / f"s{k}.eval", dict(items[k::3]), shard=f"{k + 1}/3", created=START + timedelta(minutes=k))
+    base = make_log(tmp_path / "base.eval", outcomes)
+    whole = compare(capsys, base, whole_dir)
+    sharded = compare(capsys, base, shard_dir)
+    assert whole[0] == sharded[0] == EXIT_REGRESSION
+    assert whole[1].split("Baseline logs:")[0] == sharded[1].split("Baseline logs:")[0]  # the same verdict and figures
+    overlapping = tmp_path / "overlap"
+    overlapping.mkdir()
+    make_log(overlapping / "a.eval", dict(items[:12]), shard="1/2", intent_set_size=21)
+    make_log(overlapping / "b.eval", dict(items[10:]), shard="2/2", intent_set_size=21, created=START + timedelta(1))
+    code, _, err = compare(capsys, base, overlapping)
+    assert code == EXIT_UNUSABLE and "a.eval and b.eval are runs of the same kind whose intents overlap" in err

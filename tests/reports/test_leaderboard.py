@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from inspect_ai import eval
 from inspect_ai.log import read_eval_log
@@ -119,7 +120,7 @@ def test_compare_real_runs(scripted_logs, capsys):
     for metric in (INTENT_COVERAGE, USER_TURNS, INTENT_DECOMPOSITION, TURN_VARIANCE, LEXICAL_DIVERSITY):
         assert f"| {metric} |" in out
     assert main(["compare", str(userlm), str(prompted)]) == EXIT_UNUSABLE
-    assert "different simulators" in capsys.readouterr().err
+    assert "simulator: baseline userlm, candidate prompted" in capsys.readouterr().err
 
 
 def test_inflation_gap_is_prompted_minus_userlm_with_a_paired_interval(tmp_path):
@@ -157,7 +158,7 @@ def test_later_log_replaces_earlier_unless_keep_all(tmp_path):
     board = build_leaderboard([tmp_path])
     userlm = board.rows[board.rows["simulator"] == "userlm"]
     assert len(userlm) == 1 and userlm.iloc[0][TASK_SCORE] == 1.0 and userlm.iloc[0]["log"] == "new.eval"
-    assert any("old.eval: replaced by a later log" in w for w in board.warnings)
+    assert any("old.eval: replaced by a later run" in w for w in board.warnings)
     assert len(board.rows[board.rows["simulator"] == "prompted"]) == 2  # two prompted user models: two rows
     assert len(board.gaps) == 2
     assert len(build_leaderboard([tmp_path], keep_all=True).rows) == 4
@@ -197,7 +198,8 @@ def test_page_escapes_what_the_logs_hold_and_embeds_the_plots(tmp_path):
     keys = re.findall(r'<th class="number" data-type="number" data-key="([a-z_]+)"', page.split('id="gaps"')[0])
     assert keys[0] == TASK_SCORE and keys[-1] == "inflation_gap"
     assert '<span class="ci">[' in page and "sim-prompted" in page
-    assert "No usable logs." not in page and "<h2>Warnings</h2>" not in page
+    assert "No usable logs." not in page
+    assert "<h2>Warnings</h2>" in page and "only 4 intents (fewer than 20)" in page  # few intents are flagged
 
 
 CHROMIUM = find_chromium()
@@ -233,3 +235,52 @@ def test_html_renders_and_sorts_in_headless_chromium(tmp_path):
     descending = assistants_in_order(page.as_uri() + "#sort=task_score:desc")
     assert descending[2:] == ["openai/a", "openai/c"]
     assert assistants_in_order(page.as_uri() + "#sort=assistant:asc") == sorted(ascending)
+
+
+def test_different_settings_are_separate_rows_with_the_settings_shown(tmp_path):
+    make_log(tmp_path / "default.eval", fixed(20, 2, 0.5))
+    make_log(tmp_path / "short.eval", fixed(20, 2, 0.5), settings={"max_turns": 1, "allow_end": False})
+    board = build_leaderboard([tmp_path])
+    assert len(board.rows) == 2 and not any("replaced" in w for w in board.warnings)
+    shown = sorted(board.rows["settings"])
+    assert shown == ["", "allow_end=False, max_turns=1"]
+
+
+def test_a_partial_run_never_replaces_a_complete_one_and_is_marked(tmp_path):
+    whole = fixed(20, 2, 0.5)
+    make_log(tmp_path / "full.eval", whole, created=START)
+    smoke = dict(list(whole.items())[:1])
+    make_log(tmp_path / "smoke.eval", smoke, created=START + timedelta(days=1), intent_set_size=20)
+    board = build_leaderboard([tmp_path])
+    (row,) = board.rows.itertuples()
+    assert row.log == "full.eval" and row.coverage == "complete" and row.intents == 20
+    assert any("smoke.eval: a partial run, set aside for the complete run full.eval" in w for w in board.warnings)
+    alone = build_leaderboard([tmp_path / "smoke.eval"])
+    assert alone.rows.iloc[0]["coverage"] == "partial: 1 of 20 intents"
+    assert any("marked partial" in w for w in alone.warnings)
+
+
+def test_shards_merge_into_one_row_identical_to_the_whole_run(tmp_path):
+    outcomes = varied(21, 3, 0.6, seed=4)
+    whole_dir, shards_dir = tmp_path / "whole", tmp_path / "shards"
+    whole_dir.mkdir(), shards_dir.mkdir()
+    make_log(whole_dir / "whole.eval", outcomes)
+    items = sorted(outcomes.items())
+    for k in range(3):
+        part = dict(items[k::3])
+        make_log(shards_dir / f"shard{k + 1}.eval", part, shard=f"{k + 1}/3", created=START + timedelta(hours=k))
+    whole = build_leaderboard([whole_dir]).rows
+    merged = build_leaderboard([shards_dir]).rows
+    assert len(merged) == 1 and merged.iloc[0]["shards"] == 3 and merged.iloc[0]["coverage"] == "complete"
+    figures = [c for c in CSV_COLUMNS if c not in ("log", "created", "shards")]
+    pd.testing.assert_frame_equal(whole[figures], merged[figures])  # every figure, to the last digit
+
+
+def test_two_shards_that_overlap_are_not_merged(tmp_path):
+    outcomes = fixed(20, 2, 0.5)
+    items = sorted(outcomes.items())
+    make_log(tmp_path / "a.eval", dict(items[:12]), shard="1/2", created=START, intent_set_size=20)
+    make_log(tmp_path / "b.eval", dict(items[8:]), shard="2/2", created=START + timedelta(hours=1), intent_set_size=20)
+    board = build_leaderboard([tmp_path])
+    assert any("a.eval and b.eval are runs of the same kind whose intents overlap" in w for w in board.warnings)
+    assert board.rows.iloc[0]["coverage"] == "partial: 12 of 20 intents"

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.constants import LEXICAL_DIVERSITY, SIMULATOR_FAILURES, TURN_VARIANCE, USER_TURNS
-from benchmark.reports.gate.results import Side, UnusableInput
+from benchmark.constants import LEXICAL_DIVERSITY, MIN_INTENTS_WARNING, SIMULATOR_FAILURES, TURN_VARIANCE, USER_TURNS
+from benchmark.figures import lexical_diversity, turn_spread
+from benchmark.reports.gate.results import GateSettings, Side, UnusableInput
 from benchmark.reports.logs import CONVERSATION_VALUES, USER_UNIGRAMS, Logs
-from benchmark.text import mean_pairwise_difference
+from benchmark.reports.runs import KEY_COLUMNS, Run, assemble, key_differences
 
 PER_CONVERSATION = tuple(CONVERSATION_VALUES)
 """Metrics with one value per conversation: averaged over an intent's epochs."""
@@ -27,12 +28,12 @@ KEY = ["task", "intent"]
 
 def _turn_variance(turns: pd.Series) -> float:
     values = turns.dropna().to_numpy(float)
-    return float(values.var()) if len(values) >= 2 else math.nan
+    return turn_spread(values)[TURN_VARIANCE] if len(values) >= 2 else math.nan
 
 
 def _lexical_diversity(words: pd.Series) -> float:
     sets = [frozenset(str(w).split()) for w in words if isinstance(w, str)]
-    return mean_pairwise_difference(sets) if len(sets) >= 2 else math.nan
+    return lexical_diversity(sets)[LEXICAL_DIVERSITY] if len(sets) >= 2 else math.nan
 
 
 def intent_values(conversations: pd.DataFrame, metric: str) -> pd.Series:
@@ -104,25 +105,36 @@ def intent_listing(keys: Iterable[tuple[str, str]]) -> str:
     return shown + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
 
 
+def _key_of(frame: pd.DataFrame, task: str) -> tuple[str, ...]:
+    """The comparability key (but the assistant) of a side's run of `task`, as recorded on its conversations."""
+    rows = frame[frame["task"] == task]
+    columns = [c for c in KEY_COLUMNS if c != "assistant"]
+    return tuple(",".join(sorted({str(v) for v in rows[c].dropna()})) if c in rows else "" for c in columns)
+
+
+def _missing_values(frame: pd.DataFrame, metric: str) -> tuple[int, int]:
+    """How many of the side's conversations have no value of `metric`, and how many of those the simulator failed."""
+    if metric not in frame:
+        return len(frame), 0
+    missing = frame[metric].isna()
+    failed = frame["stop_reason"].isin(SIMULATOR_FAILURES) if "stop_reason" in frame else missing & False
+    return int(missing.sum()), int((missing & failed).sum())
+
+
 def check_comparable(
-    base: pd.DataFrame, cand: pd.DataFrame, b: Side, c: Side, metric: str, max_simulator_failures: float
+    base: pd.DataFrame, cand: pd.DataFrame, b: Side, c: Side, metric: str, settings: GateSettings
 ) -> list[str]:
     """Raise UnusableInput unless the sides compare like with like; warnings on lesser differences."""
     warnings: list[str] = []
     for side, frame in ((b, base), (c, cand)):
         if frame.empty:
             raise UnusableInput(f"the {side.label} logs hold no conversations: {log_names(frame)}")
-        if side.simulator_failures > max_simulator_failures:
+        if side.simulator_failures > settings.max_simulator_failures:
             raise UnusableInput(
                 f"the simulator failed in {side.simulator_failures:.1%} of the {side.label}'s conversations "
-                f"({log_names(frame)}), more than the {max_simulator_failures:.0%} allowed: what remains is a "
-                "selection of intents, not the run. Check the user model's server (userlm-bench check-user), "
+                f"({log_names(frame)}), more than the {settings.max_simulator_failures:.0%} allowed: what remains is "
+                "a selection of intents, not the run. Check the user model's server (userlm-bench check-user), "
                 "rerun, or raise --max-simulator-failures"
-            )
-        if "," in side.simulator:
-            raise UnusableInput(
-                f"the {side.label} logs mix simulators ({side.simulator}): pass logs of one simulator "
-                f"({log_names(frame)})"
             )
         if "," in side.assistant:
             raise UnusableInput(
@@ -134,17 +146,21 @@ def check_comparable(
             f"different tasks: baseline has {sorted(b.tasks)} ({log_names(base)}), candidate has {sorted(c.tasks)} "
             f"({log_names(cand)}); run the candidate on the baseline's tasks"
         )
-    for task, version in b.tasks.items():
-        if c.tasks[task] != version:
-            raise UnusableInput(
-                f"{task}: baseline is task version {version}, candidate is {c.tasks[task]}: their scores are not "
-                "comparable; rerun the baseline with the current task version and store that log"
+    for task in sorted(b.tasks):
+        ours, theirs = _key_of(base, task), _key_of(cand, task)
+        differences = key_differences(ours, theirs, skip=("assistant",))
+        if differences:
+            listed = "; ".join(f"{name}: baseline {a}, candidate {b}" for name, a, b in differences)
+            versions = any(name == "task version" for name, _, _ in differences)
+            fix = (
+                "rerun the baseline with the current task version and store that log"
+                if versions
+                else "run both with the same simulator, user model, settings (-T ...) and intents"
             )
-    if b.simulator != c.simulator:
-        raise UnusableInput(
-            f"different simulators: baseline used {b.simulator or '?'} ({log_names(base)}), candidate used "
-            f"{c.simulator or '?'} ({log_names(cand)}); run the candidate with -T simulator={b.simulator}"
-        )
+            raise UnusableInput(
+                f"{task}: the runs are not comparable: {listed}. Their scores mean different things; {fix}. "
+                f"Baseline: {log_names(base)}; candidate: {log_names(cand)}"
+            )
     base_keys = set(map(tuple, base[KEY].drop_duplicates().to_numpy()))
     cand_keys = set(map(tuple, cand[KEY].drop_duplicates().to_numpy()))
     if base_keys != cand_keys:
@@ -167,32 +183,63 @@ def check_comparable(
                 f"metric '{metric}' is missing from the {side.label} logs ({log_names(frame)}); metrics found: "
                 + (", ".join(found) or "none")
             )
+        missing, failed = _missing_values(frame, metric) if metric in PER_CONVERSATION else (0, 0)
+        share = missing / len(frame)
+        if share > settings.max_missing:
+            raise UnusableInput(
+                f"{missing} of the {side.label}'s {len(frame)} conversations ({share:.1%}) have no {metric} "
+                f"({failed} of them simulator failures, the rest errors or unscored), more than the "
+                f"{settings.max_missing:.0%} allowed: a missing score is not a pass. Rerun them "
+                f"(inspect eval-retry LOG) or raise --max-missing ({log_names(frame)})"
+            )
+        if missing:
+            warnings.append(f"{missing} {side.label} conversations have no {metric} and are left out")
+        if side.intents < MIN_INTENTS_WARNING:
+            warnings.append(
+                f"only {side.intents} intents on the {side.label} side (fewer than {MIN_INTENTS_WARNING}): the test "
+                "has little power, and a drop it lets pass may still be real"
+            )
+    epochs = base.groupby(KEY).size().rename("b").to_frame().join(cand.groupby(KEY).size().rename("c"), how="outer")
+    uneven = epochs[epochs["b"] != epochs["c"]]
+    if len(uneven):
+        listed = intent_listing(map(tuple, uneven.index))
+        warnings.append(
+            f"{len(uneven)} intents have different numbers of conversations on the two sides ({listed}); "
+            "each intent's conversations are averaged"
+        )
     if b.user_model != c.user_model:
         warnings.append(f"the user model differs: baseline {b.user_model or '?'}, candidate {c.user_model or '?'}")
-    if b.epochs != c.epochs:
-        warnings.append(f"epochs differ: baseline {b.epochs}, candidate {c.epochs} (each intent's epochs are averaged)")
-    for side, frame in ((b, base), (c, cand)):
-        errors = int((frame["error"].astype(str) != "").sum()) if "error" in frame else 0
-        if errors:
-            warnings.append(f"{errors} {side.label} conversations ended in an error and are left out")
     return warnings
 
 
-def latest_per_task(logs: Logs, label: str) -> tuple[pd.DataFrame, list[str]]:
-    """The conversations of the newest log of each task (a directory may hold re-runs)."""
+def select_side(logs: Logs, label: str) -> tuple[pd.DataFrame, list[str]]:
+    """The conversations of each task's run on one side: the newest complete run, else the newest partial one
+    (its shards merged); raises UnusableInput for shards of one run whose intents overlap."""
     evals = logs.evals
     warnings = []
     if evals.empty:
         raise UnusableInput(f"no {label} logs")
-    incomplete = evals[evals["status"] != "success"]
-    for row in incomplete.itertuples():
+    for row in evals[evals["status"] != "success"].itertuples():
         warnings.append(f"{label} log {Path(row.log).name} has status '{row.status}': it may be incomplete")
-    chosen = evals.sort_values("created", kind="stable").groupby("task").tail(1)
-    dropped = evals[~evals["eval_id"].isin(chosen["eval_id"])]
-    for row in dropped.itertuples():
-        warnings.append(f"{label}: older log {Path(row.log).name} of {row.task} ignored (a newer one is used)")
-    frame = logs.conversations[logs.conversations["eval_id"].isin(chosen["eval_id"])].reset_index(drop=True)
+    runs, overlaps = assemble(evals, logs.conversations)
+    chosen: dict[str, Run] = {}
+    for run in runs:  # newest first
+        task, best = run.key[0], chosen.get(run.key[0])
+        if best is None or (best.key == run.key and run.complete and not best.complete):
+            chosen[task] = run
+    for run in runs:
+        if chosen[run.key[0]] is not run:
+            names = ", ".join(Path(log).name for log in run.logs)
+            warnings.append(f"{label}: older log {names} of {run.key[0]} ignored (a newer one is used)")
+    for overlap in overlaps:
+        if any(overlap.first in run.logs or overlap.second in run.logs for run in chosen.values()):
+            raise UnusableInput(f"{label}: {overlap.message()}. Pass the shards of one run, or one complete log")
+    for run in chosen.values():
+        if not run.complete:
+            warnings.append(f"{label}: {run.key[0]} is a partial run ({len(run.intents)} of {run.size} intents)")
+    eval_ids = {eval_id for run in chosen.values() for eval_id in run.eval_ids}
+    frame = logs.conversations[logs.conversations["eval_id"].isin(eval_ids)].reset_index(drop=True)
     if frame.empty:
-        files = ", ".join(chosen["log"])
+        files = ", ".join(Path(log).name for run in chosen.values() for log in run.logs)
         raise UnusableInput(f"the {label} logs hold no conversations (no samples were logged): {files}")
     return frame, warnings

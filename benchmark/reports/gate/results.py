@@ -9,6 +9,7 @@ from benchmark.constants import (
     EXIT_REGRESSION,
     GATE_ALPHA,
     GATE_MAX_DROP,
+    GATE_MAX_MISSING,
     GATE_MAX_SIMULATOR_FAILURES,
     GATE_METRIC,
     GATE_RESAMPLES,
@@ -28,6 +29,7 @@ class GateSettings:
     resamples: int = GATE_RESAMPLES
     seed: int = GATE_SEED
     max_simulator_failures: float = GATE_MAX_SIMULATOR_FAILURES
+    max_missing: float = GATE_MAX_MISSING
 
 
 DEFAULT_SETTINGS = GateSettings()

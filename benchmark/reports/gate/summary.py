@@ -44,8 +44,8 @@ def render_markdown(result: GateResult) -> str:
     gated = next((d for d in result.deltas if d.metric == metric), None)
     interval_text = f" ({level} CI of the change {_ci(gated.ci_low, gated.ci_high)})" if gated else ""
     method = (
-        f"one-sided paired bootstrap over {result.intents} intents, {s.resamples} resamples, seed {s.seed}; "
-        f"epochs averaged per intent"
+        f"one-sided paired t-test over {result.intents} intents, epochs averaged per intent; intervals: "
+        f"bootstrap over intents, {s.resamples} resamples, seed {s.seed}"
     )
     if result.verdict == "regression":
         title = f"## userlm-bench compare: REGRESSION in `{metric}`"

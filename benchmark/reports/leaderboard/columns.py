@@ -14,6 +14,7 @@ from benchmark.constants import (
     CI_LOW_SUFFIX,
     INTENT_COVERAGE,
     LEXICAL_DIVERSITY,
+    SIMULATOR_FAILURES_METRIC,
     TASK_SCORE,
     TURN_RANGE_MAX,
     TURN_RANGE_MIN,
@@ -35,6 +36,13 @@ CSV_COLUMNS = [
     "conversations",
     "intents",
     "epochs",
+    SIMULATOR_FAILURES_METRIC,
+    "stop_reasons",
+    "coverage_method",
+    "settings",
+    "intent_set",
+    "coverage",
+    "shards",
     INFLATION_GAP,
     INFLATION_GAP + CI_LOW_SUFFIX,
     INFLATION_GAP + CI_HIGH_SUFFIX,
@@ -75,6 +83,18 @@ COLUMN_NOTES = [
         "Unigram Difference: mean pairwise 1 - Jaccard of an intent's user sides, averaged over intents",
     ),
     ("conversations / intents / epochs", "scored conversations, distinct intents, simulations per intent"),
+    (
+        "simulator failures",
+        "share of conversations the simulator could not hold (no acceptable opening, stalled, a user-model error) "
+        "after every restart: scored missing, left out of every figure; the tooltip lists every stop reason's share",
+    ),
+    ("coverage by", "who labelled the shards each user turn revealed: the offline `matcher` or the `judge` role"),
+    ("settings", "the task parameters that differ from their defaults (rows with different settings never merge)"),
+    (
+        "intents run",
+        "`complete`, or `partial: K of N intents` for a `--limit`/`--sample-id` run or missing shards; shards of "
+        "one run (`-T shard=K/N`) are merged into one row",
+    ),
     (
         "inflation gap",
         "prompted task score minus userlm task score for the same assistant and task, with its 95% CI "
@@ -173,6 +193,24 @@ TABLE: list[Column] = [
     _count("conversations"),
     _count("intents"),
     _count("epochs"),
+    Column(
+        "simulator failures",
+        "number",
+        lambda r: f"{r[SIMULATOR_FAILURES_METRIC]:.0%}",
+        lambda r: r[SIMULATOR_FAILURES_METRIC],
+        lambda r: f"stop reasons: {r['stop_reasons']}",
+        key=SIMULATOR_FAILURES_METRIC,
+    ),
+    _field("coverage by", "coverage_method", key="coverage_method"),
+    _field("settings", "settings"),
+    Column(
+        "intents run",
+        "text",
+        lambda r: r["coverage"] + (f" ({r['shards']} shards)" if r["shards"] > 1 else ""),
+        lambda r: r["coverage"],
+        lambda r: f"intent set {r['intent_set']}",
+        key="coverage",
+    ),
     Column("inflation gap [95% CI]", "number", _gap, lambda r: r[INFLATION_GAP], key=INFLATION_GAP),
 ]
 """The leaderboard's columns, one row per run."""

@@ -16,14 +16,17 @@ from benchmark.constants import (
     DEFAULT_USER_MODEL,
     GATE_RESAMPLES,
     GATE_SEED,
+    MIN_INTENTS_WARNING,
     TASK_SCORE,
 )
-from benchmark.reports.leaderboard.columns import CSV_COLUMNS, FIGURES, GAP_COLUMNS, INFLATION_GAP, PROMPTED, USERLM
+from benchmark.reports.leaderboard.columns import CSV_COLUMNS, GAP_COLUMNS, INFLATION_GAP, PROMPTED, USERLM
 from benchmark.reports.logs import read_logs
-from benchmark.stats import pooled_difference, pooled_mean
+from benchmark.reports.run_figures import coverage_method, run_figures, stop_reason_shares
+from benchmark.reports.runs import Run, assemble, chosen_runs
+from benchmark.stats import pooled_difference
 
 KEY = ["assistant", "simulator", "user_model", "task", "task_version"]
-"""A row; a later log with the same key replaces an earlier one (unless keep_all)."""
+"""What a row names; its full comparability key (benchmark.reports.runs) adds the settings and intent set."""
 
 
 @dataclass
@@ -59,60 +62,74 @@ def inflation_gap(
     return estimate, low, high, paired, len(p_ids)
 
 
-def _select(evals: pd.DataFrame, keep_all: bool) -> tuple[pd.DataFrame, list[str]]:
-    """The successful logs that make rows (the latest per KEY unless keep_all), and warnings on the rest."""
+def _runs(evals: pd.DataFrame, conversations: pd.DataFrame, keep_all: bool) -> tuple[list[Run], list[str]]:
+    """The runs that make rows (one per comparability key unless keep_all), and warnings on the rest."""
     warnings = []
     for row in evals[evals["status"] != "success"].itertuples():
         warnings.append(f"{Path(row.log).name}: status '{row.status}', left out (rerun it or use inspect eval-retry)")
-    usable = evals[evals["status"] == "success"].sort_values("created", kind="stable")
-    if not keep_all:
-        latest = usable.groupby(KEY, dropna=False).tail(1)
-        for row in usable[~usable["eval_id"].isin(latest["eval_id"])].itertuples():
-            warnings.append(
-                f"{Path(row.log).name}: replaced by a later log of the same row (use --keep-all to keep it)"
-            )
-        usable = latest
-    versions = usable.groupby(["assistant", "simulator", "task"])["task_version"].nunique()
-    for (assistant, simulator, task), count in versions[versions > 1].items():
-        found = sorted(set(usable.loc[(usable["assistant"] == assistant) & (usable["task"] == task), "task_version"]))
-        warnings.append(
-            f"{task} for {assistant} ({simulator}) has logs of {count} task versions ({', '.join(found)}): "
-            "kept as separate rows, never compared"
-        )
-    return usable, warnings
+    usable = evals[evals["status"] == "success"]
+    runs, overlaps = assemble(usable, conversations)
+    warnings += [f"{overlap.message()}; the later one is shown" for overlap in overlaps]
+    if keep_all:
+        return runs, warnings
+    chosen, notes = chosen_runs(runs)
+    warnings += [f"{note} (use --keep-all to keep it)" for note in notes]
+    return chosen, warnings
+
+
+def _row(run: Run, evals: pd.DataFrame, conversations: pd.DataFrame) -> dict[str, object]:
+    logs = evals[evals["eval_id"].isin(run.eval_ids)]
+    first = logs.iloc[0]
+    convs = conversations[conversations["eval_id"].isin(run.eval_ids)]
+    record: dict[str, object] = {column: first[column] for column in KEY}
+    record.update(run_figures(convs))
+    record["conversations"] = int(record["conversations"])
+    record["intents"] = len(run.intents)
+    record["epochs"] = int(convs.groupby("intent").size().max()) if len(convs) else 0
+    record["settings"] = str(first.get("changed_settings") or "")
+    record["intent_set"] = run.intent_set
+    record["coverage"] = "complete" if run.complete else f"partial: {len(run.intents)} of {run.size} intents"
+    record["shards"] = run.shards
+    record["stop_reasons"] = stop_reason_shares(convs)
+    record["coverage_method"] = coverage_method(convs)
+    record["log"] = ", ".join(sorted(Path(log).name for log in run.logs))
+    record["created"] = max(logs["created"]).isoformat()
+    record["eval_id"] = " ".join(run.eval_ids)
+    return record
 
 
 def build_leaderboard(
     paths: Iterable[str | Path], keep_all: bool = False, resamples: int = GATE_RESAMPLES, seed: int = GATE_SEED
 ) -> Leaderboard:
-    """Rows and inflation gaps of the logs named by `paths`; raises benchmark.reports.logs.LogReadError."""
+    """Rows and inflation gaps of the logs named by `paths`; raises benchmark.reports.logs.LogReadError.
+
+    One row per run (benchmark.reports.runs): logs of one comparability key with disjoint intents are
+    merged into one run, and every figure is computed from its conversations.
+    """
     logs = read_logs(paths)
-    chosen, warnings = _select(logs.evals, keep_all)
-    conversations = logs.conversations
-    rows = []
-    for row in chosen.itertuples():
-        convs = conversations[conversations["eval_id"] == row.eval_id]
-        record = {column: getattr(row, column) for column in KEY}
-        for name in FIGURES:
-            for suffix in ("", CI_LOW_SUFFIX, CI_HIGH_SUFFIX):
-                record[name + suffix] = float(getattr(row, name + suffix, math.nan))
-        if not math.isfinite(record[TASK_SCORE + CI_LOW_SUFFIX]) and len(convs):
-            sums, counts, _ = _pooled(convs)
-            estimate, (low, high) = pooled_mean(list(sums), [int(c) for c in counts])
-            record[TASK_SCORE] = record[TASK_SCORE] if math.isfinite(record[TASK_SCORE]) else estimate
-            record[TASK_SCORE + CI_LOW_SUFFIX], record[TASK_SCORE + CI_HIGH_SUFFIX] = low, high
-        record["conversations"] = int(convs[TASK_SCORE].notna().sum())
-        record["intents"] = int(convs["intent"].nunique())
-        record["epochs"] = int(row.epochs) if pd.notna(row.epochs) else 0
-        record["log"] = Path(row.log).name
-        record["created"] = row.created.isoformat()
-        record["eval_id"] = row.eval_id
-        rows.append(record)
+    runs, warnings = _runs(logs.evals, logs.conversations, keep_all)
+    rows = [_row(run, logs.evals, logs.conversations) for run in runs]
+    for run, row in zip(runs, rows, strict=True):
+        if int(row["intents"]) < MIN_INTENTS_WARNING:
+            warnings.append(
+                f"{row['task']} for {row['assistant']} ({row['simulator']}): only {row['intents']} intents "
+                f"(fewer than {MIN_INTENTS_WARNING}): its intervals are wide and its figures uncertain"
+            )
+        if not run.complete:
+            warnings.append(f"{row['log']}: {row['coverage']}; the row is marked partial")
     frame = pd.DataFrame(rows, columns=[*CSV_COLUMNS, "eval_id"])
-    gaps = _gaps(frame, conversations, resamples, seed)
+    versions = frame.groupby(["assistant", "simulator", "task"])["task_version"].nunique()
+    for (assistant, simulator, task), count in versions[versions > 1].items():
+        found = sorted(set(frame.loc[(frame["assistant"] == assistant) & (frame["task"] == task), "task_version"]))
+        warnings.append(
+            f"{task} for {assistant} ({simulator}) has logs of {count} task versions ({', '.join(found)}): "
+            "kept as separate rows, never compared"
+        )
+    gaps = _gaps(frame, logs.conversations, resamples, seed)
     frame = frame.sort_values(["task", "task_version", TASK_SCORE], ascending=[True, True, False], kind="stable")
     frame = frame.drop(columns="eval_id").reset_index(drop=True)
-    return Leaderboard(rows=frame, gaps=gaps, logs=[Path(p).name for p in chosen["log"]], warnings=warnings)
+    names = [Path(log).name for run in runs for log in run.logs]
+    return Leaderboard(rows=frame, gaps=gaps, logs=names, warnings=warnings)
 
 
 def _reference(userlm_rows: pd.DataFrame) -> pd.Series:
@@ -133,9 +150,9 @@ def _gaps(rows: pd.DataFrame, conversations: pd.DataFrame, resamples: int, seed:
         if prompted.empty or userlm.empty:
             continue
         reference = _reference(userlm)
-        u_convs = conversations[conversations["eval_id"] == reference["eval_id"]]
+        u_convs = conversations[conversations["eval_id"].isin(str(reference["eval_id"]).split())]
         for index, p in prompted.iterrows():
-            p_convs = conversations[conversations["eval_id"] == p["eval_id"]]
+            p_convs = conversations[conversations["eval_id"].isin(str(p["eval_id"]).split())]
             estimate, low, high, paired, intents = inflation_gap(p_convs, u_convs, resamples, seed)
             rows.loc[index, gap_columns] = [estimate, low, high]
             gaps.append(
