@@ -23,6 +23,8 @@ from benchmark.devtools.latency_server import FAULT_KINDS, RunningServer, Settin
 from tasks.gsm8k_multiturn import gsm8k_multiturn
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.integration  # real servers end to end: run by CI beside the vLLM suite
+
 API_KEY_VAR = "LATENCY_API_KEY"
 END_AFTER = 3
 CALLS_PER_CONVERSATION = 2 * END_AFTER + 1

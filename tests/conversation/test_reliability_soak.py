@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from inspect_ai import eval
 from inspect_ai.model import get_model
 
@@ -18,6 +19,8 @@ from benchmark.constants import LEXICAL_STATS, TASK_SCORE, TURN_STATS, USER_BEHA
 from benchmark.devtools.latency_server import Settings, running
 from benchmark.intents.record import INTENT_PREFIX
 from tasks.gsm8k_multiturn import gsm8k_multiturn
+
+pytestmark = pytest.mark.integration  # real servers end to end: run by CI beside the vLLM suite
 
 CONVERSATIONS = 650
 POISONED_EVERY = 10

@@ -32,6 +32,8 @@ from tests.workflows.dry_run import JobRun, dry_run, inputs_context, load_workfl
 from tests.workflows.expressions import OpenMap, substitute
 from tests.workflows.stubs import Stubs
 
+pytestmark = pytest.mark.integration  # real servers end to end: run by CI beside the vLLM suite
+
 WORKFLOWS = ROOT / ".github" / "workflows"
 GATE = WORKFLOWS / "release-gate.yml"
 CALLER = WORKFLOWS / "assistant-release.yml"
