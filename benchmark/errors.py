@@ -12,9 +12,19 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 
+from benchmark.inspect_compat import PrerequisiteError
 
-class UserError(Exception):
-    """Bad input; the message names the file, field or setting and the fix."""
+
+class UserError(PrerequisiteError):
+    """Bad input; the message names the file, field or setting and the fix.
+
+    A kind of Inspect's prerequisite error, so `inspect eval` prints it as one message without a traceback
+    when a task cannot be created from its parameters (`-T max_turns=abc`).
+    """
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+        self.message = message
 
 
 _CLI_FLAGS = {"data_path": "--data-path", "intents": "--set"}

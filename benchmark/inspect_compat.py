@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from inspect_ai._cli.util import parse_model_role_cli_args
+from inspect_ai._util.error import PrerequisiteError
 from inspect_ai._util.exception import TerminateSampleError
 from inspect_ai.model import Model
 from inspect_ai.model._generate_config import active_generate_config
@@ -25,6 +26,7 @@ from inspect_ai.scorer._scorer import scorer_metrics as _scorer_metrics
 
 __all__ = [
     "ModelGenerateError",
+    "PrerequisiteError",
     "TerminateSampleError",
     "bind_model_role_models",
     "bind_model_roles",

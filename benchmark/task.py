@@ -24,6 +24,7 @@ from benchmark.constants import (
 )
 from benchmark.conversation.guardrails import Guardrails
 from benchmark.conversation.loop import INTENT_KEY, user_simulation
+from benchmark.errors import UserError
 from benchmark.execution.inspect_sandbox import task_sandbox
 from benchmark.intents.record import Intent, Source
 from benchmark.intents.sets import INTENT_SETS, load_intent_set
@@ -70,8 +71,12 @@ ParameterTypes = Mapping[str, tuple[tuple[type, ...], str]]
 """A table like _PARAMETER_TYPES: parameter name -> (accepted types, example value), for other tasks."""
 
 
+class TaskParameterError(UserError, ValueError):
+    """A `-T` value of the wrong type or out of range; the message names the parameter and an example."""
+
+
 def check_parameter_types(parameters: dict[str, object], table: ParameterTypes = _PARAMETER_TYPES) -> None:
-    """Raise a TypeError naming the parameter, its expected type and an example `-T` flag.
+    """Raise a TaskParameterError naming the parameter, its expected type and an example `-T` flag.
 
     `table` gives each parameter's types and example: the multi-turn tasks' by default.
     """
@@ -80,7 +85,7 @@ def check_parameter_types(parameters: dict[str, object], table: ParameterTypes =
         # bool is an int: -T max_turns=true must not pass as 1
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             expected = " or ".join("unset" if kind is NoneType else _TYPE_WORDS[kind] for kind in types)
-            raise TypeError(f"task parameter {name}={value!r} must be {expected}, e.g. -T {name}={example}")
+            raise TaskParameterError(f"task parameter {name}={value!r} must be {expected}, e.g. -T {name}={example}")
 
 
 def guardrails_for(
@@ -141,16 +146,16 @@ def multiturn_task(
         }
     )
     if simulator not in SIMULATORS:
-        raise ValueError(f"unknown simulator '{simulator}': use -T simulator=" + "|".join(SIMULATORS))
+        raise TaskParameterError(f"unknown simulator '{simulator}': use -T simulator=" + "|".join(SIMULATORS))
     if blank_turn not in BLANK_TURN_RULES:
-        raise ValueError(f"unknown blank_turn '{blank_turn}': use -T blank_turn=" + "|".join(BLANK_TURN_RULES))
+        raise TaskParameterError(f"unknown blank_turn '{blank_turn}': use -T blank_turn=" + "|".join(BLANK_TURN_RULES))
     for name, value, least in (
         ("max_turns", max_turns, 1),
         ("max_resamples", max_resamples, 0),
         ("max_restarts", max_restarts, 0),
     ):
         if value < least:
-            raise ValueError(f"{name} must be a whole number >= {least}, got {value!r}")
+            raise TaskParameterError(f"{name} must be a whole number >= {least}, got {value!r}")
     rails = guardrails_for(simulator, allow_end, ban_openers, word_bounds, ban_repeats)
     loop = user_simulation(
         simulator,

@@ -316,3 +316,8 @@ def _word_number(lowered: str, tokens: Sequence[re.Match[str]], start: int) -> t
 def user_texts(messages: Iterable[ChatMessage]) -> list[str]:
     """The text of each user turn of a conversation, in order."""
     return [message.text for message in messages if message.role == "user"]
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 row`, `2 rows`: a count with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -32,6 +32,7 @@ from benchmark.conversation.loop import CONVERSATION_KEY, simulator_failed
 from benchmark.figures import across_simulations as shared_across_simulations
 from benchmark.figures import per_conversation
 from benchmark.stats import NAN, Interval, pooled_mean
+from benchmark.text import counted
 
 Figures = dict[str, float]
 
@@ -49,8 +50,8 @@ def missing_score(state: TaskState, value: Value) -> Score | None:
     stop, restarts = conversation.get("stop_reason"), conversation.get("restarts", 0)
     return Score(
         value=value,
-        explanation=f"missing: the simulator failed ({stop}) after {restarts} restart(s); this says nothing "
-        "about the assistant, so every figure of this conversation is left out.",
+        explanation=f"missing: the simulator failed ({stop}) after {counted(int(restarts or 0), 'restart')}; this "
+        "says nothing about the assistant, so every figure of this conversation is left out.",
         metadata={"reason": SIMULATOR_FAILED, SIMULATOR_FAILED: True, "stop_reason": stop, "epoch": state.epoch},
     )
 

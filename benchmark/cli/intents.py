@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from benchmark.errors import UserError
 from benchmark.intents.record import Intent
+from benchmark.text import counted
 
 if TYPE_CHECKING:
     from benchmark.intents.build import Outcome
@@ -102,8 +103,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(finding)
     checks = "schema and content checks" if sources else "schema and content checks without the source problems"
     print(
-        f"{count} intents in {len(paths)} file(s), {checks}: "
-        + (f"{len(findings)} problem(s)" if findings else "no problems"),
+        f"{counted(count, 'intent')} in {counted(len(paths), 'file')}, {checks}: "
+        + (counted(len(findings), "problem") if findings else "no problems"),
         file=sys.stderr,
     )
     return 1 if findings else 0
@@ -115,7 +116,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _progress_printer(every: int) -> Callable[[int, int, Outcome], None]:
     def progress(done: int, total: int, outcome: Outcome) -> None:
         if outcome.status == "failed" or done % every == 0 or done == total:
-            extra = f" after {outcome.attempts} call(s)" if outcome.attempts > 1 else ""
+            extra = f" after {counted(outcome.attempts, 'call')}" if outcome.attempts > 1 else ""
             print(f"[{done}/{total}] {outcome.item.id}: {outcome.status}{extra}", file=sys.stderr, flush=True)
 
     return progress
@@ -150,11 +151,11 @@ def _build(args: argparse.Namespace) -> int:
         report = build_rules(items, args.source, _progress_printer(every=200))
     else:
         assert model is not None
-        print(f"writing {len(items)} intents with {model} (role writer)", file=sys.stderr, flush=True)
+        print(f"writing {counted(len(items), 'intent')} with {model} (role writer)", file=sys.stderr, flush=True)
         report = asyncio.run(build_llm(items, args.source, model, args.max_attempts, _progress_printer(every=1)))
     write_intents(report.intents, args.out)
     print("\n".join(report.summary()))
-    print(f"wrote {len(report.intents)} intents to {args.out}")
+    print(f"wrote {counted(len(report.intents), 'intent')} to {args.out}")
     return 1 if report.count("failed") else 0
 
 

@@ -17,20 +17,28 @@ from benchmark.constants import (
     GATE_RESAMPLES,
     GATE_SEED,
 )
+from benchmark.text import counted
+
+
+def default_out(logs: list[str]) -> Path:
+    """Where the leaderboard goes without --out: `leaderboard/` beside the first logs, never a committed folder."""
+    first = Path(logs[0])
+    return (first if first.is_dir() else first.parent) / "leaderboard"
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
     from benchmark.reports.leaderboard import build_leaderboard, write_leaderboard
     from benchmark.reports.logs import LogReadError
 
+    out = args.out or default_out(args.logs)
     command = " ".join(
-        ["userlm-bench leaderboard", *map(shlex.quote, map(str, args.logs)), "--out", shlex.quote(str(args.out))]
+        ["userlm-bench leaderboard", *map(shlex.quote, map(str, args.logs)), "--out", shlex.quote(str(out))]
         + ["--keep-all"] * args.keep_all
         + ["--screenshot"] * args.screenshot
     )
     try:
         board = build_leaderboard(args.logs, keep_all=args.keep_all)
-        written = write_leaderboard(board, args.out, command=command, take_screenshot=args.screenshot)
+        written = write_leaderboard(board, out, command=command, take_screenshot=args.screenshot)
     except LogReadError as err:
         print(f"userlm-bench leaderboard: {err}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -39,7 +47,10 @@ def _leaderboard(args: argparse.Namespace) -> int:
         return EXIT_UNUSABLE
     for warning in board.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"{len(board.rows)} rows, {len(board.gaps)} inflation gaps from {len(board.logs)} logs")
+    print(
+        f"{counted(len(board.rows), 'row')}, {counted(len(board.gaps), 'inflation gap')} "
+        f"from {counted(len(board.logs), 'log')}"
+    )
     for path in written:
         print(f"  {path}")
     return 0
@@ -112,7 +123,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "(prompted minus userlm task score). A later log of the same row replaces an earlier one.",
     )
     board.add_argument("logs", nargs="+", help="Inspect log files or log directories (searched recursively)")
-    board.add_argument("--out", type=Path, default=Path("results"), help="output directory (default: results)")
+    board.add_argument(
+        "--out", type=Path, help="output directory (default: a `leaderboard` directory in the first log directory)"
+    )
     board.add_argument("--keep-all", action="store_true", help="keep every log as a row instead of the latest")
     board.add_argument(
         "--screenshot", action="store_true", help="also save leaderboard.png of the HTML page (needs Chromium)"

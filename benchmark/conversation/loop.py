@@ -34,7 +34,7 @@ from benchmark.constants import (
 )
 from benchmark.conversation.guardrails import Guardrails, rejection_reason
 from benchmark.conversation.model_calls import naming_the_server, record_role_server
-from benchmark.conversation.simulators import UserSimulator, make_simulator
+from benchmark.conversation.simulators import UserSimulator, announce_default_user, make_simulator
 from benchmark.conversation.userlm import ParsedTurn, parse_user_turn
 from benchmark.intents.record import Intent
 
@@ -167,6 +167,7 @@ def user_simulation(
         raise ValueError(f"max_restarts must be 0 or more, got {max_restarts}")
     rails = guardrails or Guardrails()
     make_simulator(simulator, rails)  # fail on an unknown name before any sample runs
+    announce_default_user(simulator)
     record_role_server(USER_ROLE)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:

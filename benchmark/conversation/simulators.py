@@ -17,6 +17,7 @@ to the `user` role, so any provider works (`vllm/...`, `openai/...`, a local ser
 from __future__ import annotations
 
 import logging
+import os
 import re
 import weakref
 from typing import Protocol
@@ -92,6 +93,20 @@ class UserSimulator(Protocol):
 
 def _role_is_bound() -> bool:
     return model_roles().get(USER_ROLE) is not None
+
+
+DEFAULT_USER_NOTICE = (
+    f"the `{USER_ROLE}` role is not bound, so simulator=userlm plays the user with {DEFAULT_USER_MODEL}, which "
+    "Inspect serves on this machine with vLLM: that downloads UserLM-8b from the Hugging Face Hub (about 32 GB "
+    "of float32 weights) and needs a GPU with about 20 GB of memory. To use a UserLM server you already run, "
+    f"pass --model-role '{USER_ROLE}={{model: {DEFAULT_USER_MODEL}, model_args: {{base_url: http://HOST:8000/v1}}}}'"
+)
+
+
+def announce_default_user(simulator: str) -> None:
+    """Say, before a run starts, that an unbound `user` role means starting UserLM-8b locally."""
+    if simulator == "userlm" and not _role_is_bound() and not os.environ.get("VLLM_BASE_URL"):
+        logger.warning(DEFAULT_USER_NOTICE)
 
 
 def _with_defaults(model: Model, **defaults: object) -> GenerateConfig:

@@ -55,7 +55,7 @@ def check_fidelity_parameters(
     intents_cache: str | None,
     max_conversations: int | None,
 ) -> None:
-    """Raise a TypeError or ValueError naming the parameter and the fix."""
+    """Raise a TaskParameterError (or ValueError) naming the parameter and the fix."""
     check_parameter_types(
         {
             "conversations": conversations,

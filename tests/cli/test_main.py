@@ -107,3 +107,14 @@ def test_every_option_has_help_and_shows_its_default():
     assert not missing, "options without help: " + ", ".join(missing)
     help_text = dict(_all_parsers(build_parser()))["userlm-bench serve"].format_help()
     assert "(default: 2048)" in " ".join(help_text.split())
+
+
+def test_leaderboard_writes_beside_the_logs_unless_told(tmp_path, capsys):
+    from tests.reports.test_gate import make_log
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    make_log(logs / "run.eval", {"intent-1": [1.0, 0.0], "intent-2": [1.0, 1.0]})
+    assert main(["leaderboard", str(logs)]) == 0
+    assert (logs / "leaderboard" / "leaderboard.md").is_file()
+    assert "1 row, 0 inflation gaps from 1 log" in capsys.readouterr().out

@@ -407,3 +407,15 @@ def test_ban_repeats_rejects_a_parroted_assistant_message(tmp_path):
 def test_new_parameters_are_checked(args, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         gsm8k_multiturn(**args)
+
+
+def test_an_unbound_user_role_says_it_will_start_userlm_locally(caplog, monkeypatch):
+    monkeypatch.delenv("VLLM_BASE_URL", raising=False)
+    with caplog.at_level(logging.WARNING, logger="benchmark.conversation.simulators"):
+        gsm8k_multiturn()
+    notices = [r.getMessage() for r in caplog.records if "is not bound" in r.getMessage()]
+    assert len(notices) == 1 and "downloads UserLM-8b" in notices[0] and "base_url" in notices[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="benchmark.conversation.simulators"):
+        gsm8k_multiturn(simulator="scripted")
+    assert not [r for r in caplog.records if "is not bound" in r.getMessage()]

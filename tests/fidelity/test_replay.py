@@ -47,6 +47,7 @@ from benchmark.fidelity.task import load_human_conversations
 from benchmark.inspect_compat import bind_model_role_models, clear_model_roles
 from benchmark.intents.record import INTENT_PREFIX
 from benchmark.serving.scripted import scripted_output
+from benchmark.task import TaskParameterError
 from tasks.simulator_fidelity import simulator_fidelity
 
 DATA = Path(__file__).parent / "data"
@@ -259,9 +260,9 @@ def test_conversations_without_intent_need_a_writer(tmp_path):
     [
         ({}, ValueError, "-T conversations=FILE"),
         ({"simulator": "gpt"}, ValueError, "-T simulator=userlm|prompted|scripted"),
-        ({"with_intent": "yes"}, TypeError, "with_intent='yes' must be true or false"),
+        ({"with_intent": "yes"}, TaskParameterError, "with_intent='yes' must be true or false"),
         ({"max_conversations": 0}, ValueError, "max_conversations must be a whole number >= 1"),
-        ({"max_conversations": "5"}, TypeError, "-T max_conversations=500"),
+        ({"max_conversations": "5"}, TaskParameterError, "-T max_conversations=500"),
         ({"data_path": "rows/"}, ValueError, "data_path is for conversations=wildchat|prism"),
     ],
 )

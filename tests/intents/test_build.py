@@ -184,7 +184,7 @@ def test_cli_llm_build_with_a_bound_writer(problems, tmp_path, monkeypatch, caps
     (intent,) = read_intents(out)
     assert intent.id == "my-problems-0"
     captured = capsys.readouterr()
-    assert "[1/1] my-problems-0: fixed after 2 call(s)" in captured.err
+    assert "[1/1] my-problems-0: fixed after 2 calls" in captured.err
     assert "rejected at first, then accepted: 1" in captured.out
 
 

@@ -237,7 +237,7 @@ def test_shipped_humaneval_set_passes():
 @needs_shared_data
 def test_shipped_sets_pass(capsys):
     assert main(["intents", "validate", "--data-path", str(GSM8K_TEST)]) == 0
-    assert "65 intents in 2 file(s), schema and content checks: no problems" in capsys.readouterr().err
+    assert "65 intents in 2 files, schema and content checks: no problems" in capsys.readouterr().err
 
 
 def _curated(source):

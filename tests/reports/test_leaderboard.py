@@ -82,7 +82,7 @@ def test_leaderboard_of_real_runs_writes_every_output(scripted_logs, tmp_path, c
     out = tmp_path / "results"
     assert main(["leaderboard", str(scripted_logs), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "2 rows, 1 inflation gaps from 2 logs" in printed
+    assert "2 rows, 1 inflation gap from 2 logs" in printed
     names = {p.name for p in out.iterdir()}
     assert names == {"leaderboard.md", "leaderboard.csv", "leaderboard.html", "task_score.png", "inflation_gap.png"}
     for plot in ("task_score.png", "inflation_gap.png"):
