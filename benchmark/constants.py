@@ -124,6 +124,9 @@ INTENT_DECOMPOSITION = "intent_decomposition"
 """Share of a user turn's content words copied from the intent (mean over turns, then conversations)."""
 INTENTS_COMPARED = "intents_compared"
 """Intents with two or more simulations: the ones across-simulation figures average over."""
+STAND_INS_KEY = "stand_ins"
+"""Eval metadata: `{model name: what it really is}` for models that answer to another model's name (the
+demo's SmolLM2 served as microsoft/UserLM-8b); the reports show the label beside the name."""
 USER_UNIGRAMS = "user_unigrams"
 FIRST_TURN_UNIGRAMS = "first_turn_unigrams"
 """Score metadata keys of `lexical_stats`: the sorted unigram sets the diversity figures compare (the

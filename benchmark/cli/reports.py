@@ -28,6 +28,7 @@ def default_out(logs: list[str]) -> Path:
 
 def _leaderboard(args: argparse.Namespace) -> int:
     from benchmark.reports.leaderboard import build_leaderboard, write_leaderboard
+    from benchmark.reports.leaderboard.simulators import PUBLISHED
     from benchmark.reports.logs import LogReadError
 
     out = args.out or default_out(args.logs)
@@ -45,12 +46,18 @@ def _leaderboard(args: argparse.Namespace) -> int:
     except (FileNotFoundError, RuntimeError) as err:  # the screenshot: Chromium missing or failing
         print(f"userlm-bench leaderboard: screenshot failed: {err}", file=sys.stderr)
         return EXIT_UNUSABLE
-    for warning in board.warnings:
+    simulators = board.simulators
+    for warning in board.warnings + (simulators.warnings if simulators else []):
         print(f"warning: {warning}", file=sys.stderr)
     print(
         f"{counted(len(board.rows), 'row')}, {counted(len(board.gaps), 'inflation gap')} "
         f"from {counted(len(board.logs), 'log')}"
     )
+    if simulators:
+        print(
+            f"simulator table: {counted(len(simulators.rows), 'row')} ({simulators.count(PUBLISHED)} published) "
+            f"from {counted(len(simulators.logs), 'fidelity log')}"
+        )
     for path in written:
         print(f"  {path}")
     return 0
@@ -120,7 +127,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "leaderboard",
         help="leaderboard (md, csv, sortable html, plots) from Inspect logs",
         description="One row per (assistant, simulator, user model, task, task version), with the inflation gap "
-        "(prompted minus userlm task score). A later log of the same row replaces an earlier one.",
+        "(prompted minus userlm task score). A later log of the same row replaces an earlier one. "
+        "simulator_fidelity logs make a simulator table instead (simulators.md, .csv, .png and in the HTML), "
+        "with the paper's published rows.",
     )
     board.add_argument("logs", nargs="+", help="Inspect log files or log directories (searched recursively)")
     board.add_argument(

@@ -36,6 +36,7 @@ from benchmark.constants import (
     LEXICAL_STATS,
     REPEAT_REQUIRED,
     SKIP_NONREQUIRED,
+    STAND_INS_KEY,
     TASK_SCORE,
     TURN_STATS,
     USER_BEHAVIOUR,
@@ -231,7 +232,7 @@ def _run_columns(raw: pd.DataFrame) -> dict[str, list[Any]]:
         for i in range(len(raw))
     ]
     sizes = pd.to_numeric(raw.get("dataset_samples", pd.Series([None] * len(raw))), errors="coerce")
-    settings, changed, names, counts, hashes, shards = [], [], [], [], [], []
+    settings, changed, names, counts, hashes, shards, stand_ins = [], [], [], [], [], [], []
     for meta, args, size in zip(metadata, arguments, sizes, strict=True):
         recorded = meta.get("settings")
         chosen = recorded if isinstance(recorded, dict) else {k: v for k, v in args.items() if _present(v)}
@@ -242,6 +243,8 @@ def _run_columns(raw: pd.DataFrame) -> dict[str, list[Any]]:
         counts.append(float(whole["count"]) if "count" in whole else float(size))
         hashes.append(str(whole.get("hash") or ""))
         shards.append(str(meta.get("shard") or ""))
+        labels = meta.get(STAND_INS_KEY)
+        stand_ins.append(json.dumps(labels, sort_keys=True) if isinstance(labels, dict) else "")
     return {
         "settings": settings,
         "changed_settings": changed,
@@ -249,6 +252,7 @@ def _run_columns(raw: pd.DataFrame) -> dict[str, list[Any]]:
         "intent_set_size": counts,
         "intent_set_hash": hashes,
         "shard": shards,
+        STAND_INS_KEY: stand_ins,
     }
 
 

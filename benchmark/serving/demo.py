@@ -14,12 +14,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmark.constants import STAND_INS_KEY
 from benchmark.serving.vllm_server import ServerConfig, VLLMServer
 
 USERLM_NAME = "microsoft/UserLM-8b"
 ASSISTANT_NAME = "smollm2"
 TASK_FILES = ("tasks/gsm8k_multiturn.py", "tasks/humaneval_multiturn.py")
 SIMULATORS = ("userlm", "prompted")
+STAND_INS = {
+    f"vllm/{USERLM_NAME}": "stand-in: SmolLM2-135M-Instruct behind UserLM-8b's template, not UserLM-8b",
+    f"vllm/{ASSISTANT_NAME}": "SmolLM2-135M-Instruct on CPU",
+}
+"""What the demo's model names really are; recorded in each log, so the reports label them."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,7 @@ def run_demo(settings: DemoSettings) -> list[str]:
                 max_tasks=len(TASK_FILES),
                 max_connections=8,
                 max_tokens=settings.max_tokens,
+                metadata={STAND_INS_KEY: STAND_INS},
                 **model_args(assistant, user, simulator),
             )
             locations += [log.location for log in logs]

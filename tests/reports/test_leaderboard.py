@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from inspect_ai import eval
-from inspect_ai.log import read_eval_log
+from inspect_ai.log import read_eval_log, write_eval_log
 from inspect_ai.model import get_model
 
 from benchmark.cli import main
@@ -33,6 +33,7 @@ from benchmark.reports.leaderboard import (
     build_leaderboard,
     find_chromium,
     render_html,
+    render_markdown,
     run_chromium,
     write_leaderboard,
 )
@@ -284,3 +285,14 @@ def test_two_shards_that_overlap_are_not_merged(tmp_path):
     board = build_leaderboard([tmp_path])
     assert any("a.eval and b.eval are runs of the same kind whose intents overlap" in w for w in board.warnings)
     assert board.rows.iloc[0]["coverage"] == "partial: 12 of 20 intents"
+
+
+def test_a_stand_in_is_labelled_wherever_its_name_is_shown(tmp_path):
+    path = make_log(tmp_path / "demo.eval", fixed(20, 2, 0.5))
+    log = read_eval_log(str(path))
+    log.eval.metadata = {**(log.eval.metadata or {}), "stand_ins": {DEFAULT_USER_MODEL: "stand-in: SmolLM2"}}
+    write_eval_log(log, str(path))
+    board = build_leaderboard([tmp_path])
+    assert f"{DEFAULT_USER_MODEL} (stand-in: SmolLM2)" in render_markdown(board)
+    assert f"{DEFAULT_USER_MODEL} (stand-in: SmolLM2)" in render_html(board)
+    assert board.rows.iloc[0]["user_model"] == DEFAULT_USER_MODEL  # the key is the name the server answers to

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ CSV_COLUMNS = [
     "intent_set",
     "coverage",
     "shards",
+    "stand_in",
     INFLATION_GAP,
     INFLATION_GAP + CI_LOW_SUFFIX,
     INFLATION_GAP + CI_HIGH_SUFFIX,
@@ -153,6 +155,12 @@ def _gap(r: pd.Series) -> str:
     return _with_ci(r[INFLATION_GAP], r[INFLATION_GAP + CI_LOW_SUFFIX], r[INFLATION_GAP + CI_HIGH_SUFFIX], True)
 
 
+def _named(r: pd.Series, name: str) -> str:
+    """A model name, with what it really is when the log says it is a stand-in."""
+    label = json.loads(str(r.get("stand_in") or "") or "{}").get(str(r[name]))
+    return f"{r[name]} ({label})" if label else str(r[name])
+
+
 def _field(title: str, name: str, key: str = "") -> Column:
     """A text column that shows the row's `name` as it is."""
     return Column(title, "text", lambda r: r[name], lambda r: r[name], key=key)
@@ -169,9 +177,9 @@ def _figure(title: str, name: str) -> Column:
 TABLE: list[Column] = [
     _field("task", "task"),
     _field("version", "task_version"),
-    _field("assistant", "assistant"),
+    Column("assistant", "text", lambda r: _named(r, "assistant"), lambda r: r["assistant"]),
     _field("simulator", "simulator"),
-    _field("user model", "user_model", key="user_model"),
+    Column("user model", "text", lambda r: _named(r, "user_model"), lambda r: r["user_model"], key="user_model"),
     Column(
         "task score [95% CI]",
         "number",

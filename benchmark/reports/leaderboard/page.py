@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from benchmark.reports.leaderboard.columns import COLUMN_NOTES, GAP_TABLE, TABLE, Column
 from benchmark.reports.leaderboard.rows import Leaderboard
+from benchmark.reports.leaderboard.simulator_columns import SIMULATOR_NOTES, SIMULATOR_TABLE
 
 TEMPLATE = "leaderboard.html.jinja"
 
@@ -72,7 +73,7 @@ def _sort_value(value: object) -> str:
 
 def _cell(row: pd.Series, column: Column) -> _Cell:
     classes = [column.kind]
-    if column.title == "simulator":
+    if column.sort_key == "simulator":  # the assistant table's protocol column
         classes.append(f"sim-{row['simulator']}")
     text, ci = str(column.text(row)), None
     if " [" in text:
@@ -91,13 +92,18 @@ def _table(frame: pd.DataFrame, columns: list[Column], table_id: str) -> _Table 
 
 
 def render_html(board: Leaderboard, plots: Sequence[tuple[str, bytes]] = (), command: str | None = None) -> str:
-    """The leaderboard as one self-contained page: inline CSS, JS and images (`plots`: name, PNG), no network."""
+    """The leaderboard as one self-contained page: inline CSS, JS and images (`plots`: name, PNG), no network.
+    With fidelity logs, the simulator table and its notes follow the inflation gaps."""
+    simulators = board.simulators
     return _template().render(
         logs=len(board.logs),
         command=command,
         rows=_table(board.rows, TABLE, "leaderboard"),
         gaps=_table(board.gaps, GAP_TABLE, "gaps"),
-        warnings=board.warnings,
+        simulators=_table(simulators.rows, SIMULATOR_TABLE, "simulators") if simulators else None,
+        simulator_logs=len(simulators.logs) if simulators else 0,
+        simulator_notes=SIMULATOR_NOTES,
+        warnings=board.warnings + (simulators.warnings if simulators else []),
         plots=[_Plot(name, "data:image/png;base64," + base64.b64encode(png).decode("ascii")) for name, png in plots],
         notes=COLUMN_NOTES,
     )

@@ -10,14 +10,31 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from benchmark.constants import CI_HIGH_SUFFIX, CI_LOW_SUFFIX, TASK_SCORE
+from benchmark.constants import (
+    CI_HIGH_SUFFIX,
+    CI_LOW_SUFFIX,
+    END_F1,
+    FIRST_TURN_DIVERSITY,
+    INTENT_ADHERENCE,
+    ROLE_ADHERENCE,
+    TASK_SCORE,
+)
 from benchmark.reports.leaderboard.columns import INFLATION_GAP, PROMPTED, USERLM
+from benchmark.reports.leaderboard.simulators import HUMAN_TURNS, PUBLISHED
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 PLOT_COLOURS = {USERLM: "#1f77b4", PROMPTED: "#ff7f0e"}
 OTHER_COLOUR = "#7f7f7f"
+HUMAN_COLOUR = "#2ca02c"
+SIMULATOR_PANELS = (
+    (END_F1, "end F1"),
+    (FIRST_TURN_DIVERSITY, "first-turn diversity"),
+    (ROLE_ADHERENCE, "role adherence"),
+    (INTENT_ADHERENCE, "intent adherence"),
+)
+"""The simulator plot's panels: (figure, title)."""
 
 
 def _pyplot() -> ModuleType:
@@ -120,5 +137,51 @@ def plot_inflation_gaps(gaps: pd.DataFrame) -> bytes:
         axis.set_xlabel("prompted minus userlm task score (positive: the prompted user inflates the score)")
         axis.grid(axis="x", alpha=0.3)
     axis.set_title("Inflation gap (95% CI, bootstrap over intents)", fontsize=12)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def _simulator_label(row: pd.Series) -> str:
+    if row["origin"] == PUBLISHED:
+        return f"{row['simulator_model']} (published)"
+    if row["origin"] == HUMAN_TURNS:
+        return f"human ({row['conversation_source']})"
+    detail = ", ".join(part for part in (row["protocol"], row["conversation_source"]) if part)
+    return f"{row['simulator_model']} ({detail})" if detail else str(row["simulator_model"])
+
+
+def plot_simulators(rows: pd.DataFrame) -> bytes:
+    """End F1, first-turn diversity and adherence per simulator row (horizontal bars, 95% CI error bars);
+    the published rows hatched, the human reference rows green, a missing figure marked n/a."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(
+        1, len(SIMULATOR_PANELS), figsize=(3.6 * len(SIMULATOR_PANELS) + 2.5, 0.42 * len(rows) + 1.8), sharey=True
+    )
+    ys = np.arange(len(rows))[::-1]
+    published = (rows["origin"] == PUBLISHED).to_numpy()
+    colours = [
+        HUMAN_COLOUR if origin == HUMAN_TURNS or name == "human" else PLOT_COLOURS.get(protocol, OTHER_COLOUR)
+        for origin, name, protocol in zip(rows["origin"], rows["simulator_model"], rows["protocol"], strict=True)
+    ]
+    for axis, (name, title) in zip(axes, SIMULATOR_PANELS, strict=True):
+        values = rows[name].to_numpy(float)
+        shown = np.nan_to_num(values)
+        low = np.clip(shown - rows[name + CI_LOW_SUFFIX].fillna(rows[name]).fillna(0).to_numpy(float), 0, None)
+        high = np.clip(rows[name + CI_HIGH_SUFFIX].fillna(rows[name]).fillna(0).to_numpy(float) - shown, 0, None)
+        bars = axis.barh(ys, shown, xerr=[low, high], color=colours, capsize=3, edgecolor="white")
+        for bar, is_published in zip(bars, published, strict=True):
+            if is_published:
+                bar.set_hatch("///")
+                bar.set_alpha(0.55)
+        labels = ["n/a" if math.isnan(v) else f"{v:.2f}" for v in values]
+        axis.bar_label(bars, labels=labels, fontsize=7, padding=3)
+        axis.set_xlim(0, 1.12)
+        axis.set_title(title, fontsize=11)
+        axis.grid(axis="x", alpha=0.3)
+    axes[0].set_yticks(ys, [_simulator_label(row) for _, row in rows.iterrows()], fontsize=8)
+    figure.suptitle(
+        "Simulator fidelity (shares; 95% CI over conversations; hatched: published, Naous et al. Table 2)",
+        fontsize=12,
+    )
     figure.tight_layout()
     return _png(figure)

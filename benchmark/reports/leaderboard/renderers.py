@@ -8,6 +8,11 @@ import pandas as pd
 
 from benchmark.reports.leaderboard.columns import COLUMN_NOTES, CSV_COLUMNS, GAP_TABLE, TABLE, Column
 from benchmark.reports.leaderboard.rows import Leaderboard
+from benchmark.reports.leaderboard.simulator_columns import SIMULATOR_NOTES, SIMULATOR_TABLE
+from benchmark.reports.leaderboard.simulators import SIMULATOR_CSV_COLUMNS, SimulatorBoard
+
+SIMULATOR_FILES = ("simulators.md", "simulators.csv", "simulators.png")
+"""The simulator table's own files, written beside the leaderboard's when fidelity logs were given."""
 
 
 def _md_cell(text: object) -> str:
@@ -30,9 +35,12 @@ def render_markdown(board: Leaderboard, command: str | None = None) -> str:
     source = f"From {len(board.logs)} Inspect logs"
     lines += [source + (f", made with `{command}`." if command else "."), ""]
     if board.rows.empty:
-        lines += ["No usable logs.", ""]
+        lines += ["No usable assistant-task logs." if board.simulators else "No usable logs.", ""]
     else:
         lines += _md_table(board.rows, TABLE) + [""]
+    if board.simulators:
+        files = ", ".join(f"`{name}`" for name in SIMULATOR_FILES)
+        lines += [f"Simulator fidelity ({len(board.simulators.logs)} `simulator_fidelity` logs): {files}.", ""]
     lines += ["## Inflation gap (prompted minus userlm task score)", ""]
     if board.gaps.empty:
         lines += ["No assistant has both a `prompted` and a `userlm` run of the same task version.", ""]
@@ -49,4 +57,24 @@ def render_markdown(board: Leaderboard, command: str | None = None) -> str:
 def write_csv(board: Leaderboard, path: Path) -> Path:
     """The rows, every figure with its interval bounds, at 6 significant digits."""
     board.rows[CSV_COLUMNS].to_csv(path, index=False, float_format="%.6g")
+    return path
+
+
+def render_simulator_markdown(simulators: SimulatorBoard, command: str | None = None) -> str:
+    """The simulator table (measured, human reference and published rows), its notes and warnings."""
+    lines = ["# userlm-bench simulator fidelity", ""]
+    source = f"From {len(simulators.logs)} `simulator_fidelity` logs"
+    lines += [source + (f", made with `{command}`." if command else "."), ""]
+    lines += _md_table(simulators.rows, SIMULATOR_TABLE) + [""]
+    lines += ["## Columns", ""] + [f"- **{name}**: {note}" for name, note in SIMULATOR_NOTES] + [""]
+    lines += ["Plot: `simulators.png` (end F1, first-turn diversity and adherence per simulator, 95% CIs).", ""]
+    if simulators.warnings:
+        lines += ["## Warnings", ""] + [f"- {w}" for w in simulators.warnings] + [""]
+    lines += ["Logs: " + ", ".join(f"`{name}`" for name in simulators.logs), ""]
+    return "\n".join(lines)
+
+
+def write_simulator_csv(simulators: SimulatorBoard, path: Path) -> Path:
+    """The simulator rows, every figure with its interval bounds, at 6 significant digits."""
+    simulators.rows[SIMULATOR_CSV_COLUMNS].to_csv(path, index=False, float_format="%.6g")
     return path

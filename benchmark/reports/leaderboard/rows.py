@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,10 +18,12 @@ from benchmark.constants import (
     GATE_RESAMPLES,
     GATE_SEED,
     MIN_INTENTS_WARNING,
+    STAND_INS_KEY,
     TASK_SCORE,
 )
 from benchmark.reports.leaderboard.columns import CSV_COLUMNS, GAP_COLUMNS, INFLATION_GAP, PROMPTED, USERLM
-from benchmark.reports.logs import read_logs
+from benchmark.reports.leaderboard.simulators import SimulatorBoard, build_simulator_board, split_logs
+from benchmark.reports.logs import log_files, read_logs
 from benchmark.reports.run_figures import coverage_method, run_figures, stop_reason_shares
 from benchmark.reports.runs import Run, assemble, chosen_runs
 from benchmark.stats import pooled_difference
@@ -38,6 +41,8 @@ class Leaderboard:
     logs: list[str]
     """File names of the logs the rows come from."""
     warnings: list[str] = field(default_factory=list)
+    simulators: SimulatorBoard | None = None
+    """The simulator table, when any `simulator_fidelity` log was given (those never make rows above)."""
 
 
 def _pooled(conversations: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -77,6 +82,13 @@ def _runs(evals: pd.DataFrame, conversations: pd.DataFrame, keep_all: bool) -> t
     return chosen, warnings
 
 
+def stand_in_labels(log: pd.Series, names: tuple[str, ...]) -> str:
+    """What the named models really are where the log says they are stand-ins, as JSON ("" when none is)."""
+    labels = json.loads(str(log.get(STAND_INS_KEY) or "") or "{}")
+    named = {name: labels[name] for name in names if name in labels}
+    return json.dumps(named) if named else ""
+
+
 def _row(run: Run, evals: pd.DataFrame, conversations: pd.DataFrame) -> dict[str, object]:
     logs = evals[evals["eval_id"].isin(run.eval_ids)]
     first = logs.iloc[0]
@@ -92,6 +104,7 @@ def _row(run: Run, evals: pd.DataFrame, conversations: pd.DataFrame) -> dict[str
     record["shards"] = run.shards
     record["stop_reasons"] = stop_reason_shares(convs)
     record["coverage_method"] = coverage_method(convs)
+    record["stand_in"] = stand_in_labels(first, (str(first["assistant"]), str(first["user_model"])))
     record["log"] = ", ".join(sorted(Path(log).name for log in run.logs))
     record["created"] = max(logs["created"]).isoformat()
     record["eval_id"] = " ".join(run.eval_ids)
@@ -104,9 +117,15 @@ def build_leaderboard(
     """Rows and inflation gaps of the logs named by `paths`; raises benchmark.reports.logs.LogReadError.
 
     One row per run (benchmark.reports.runs): logs of one comparability key with disjoint intents are
-    merged into one run, and every figure is computed from its conversations.
+    merged into one run, and every figure is computed from its conversations. `simulator_fidelity` logs
+    make the simulator table instead (benchmark.reports.leaderboard.simulators).
     """
-    logs = read_logs(paths)
+    files, fidelity = split_logs(log_files(paths))
+    simulators = build_simulator_board(fidelity, keep_all) if fidelity else None
+    if not files:
+        empty = pd.DataFrame(columns=CSV_COLUMNS)
+        return Leaderboard(rows=empty, gaps=pd.DataFrame(columns=GAP_COLUMNS), logs=[], simulators=simulators)
+    logs = read_logs(files)
     runs, warnings = _runs(logs.evals, logs.conversations, keep_all)
     rows = [_row(run, logs.evals, logs.conversations) for run in runs]
     for run, row in zip(runs, rows, strict=True):
@@ -129,7 +148,7 @@ def build_leaderboard(
     frame = frame.sort_values(["task", "task_version", TASK_SCORE], ascending=[True, True, False], kind="stable")
     frame = frame.drop(columns="eval_id").reset_index(drop=True)
     names = [Path(log).name for run in runs for log in run.logs]
-    return Leaderboard(rows=frame, gaps=gaps, logs=names, warnings=warnings)
+    return Leaderboard(rows=frame, gaps=gaps, logs=names, warnings=warnings, simulators=simulators)
 
 
 def _reference(userlm_rows: pd.DataFrame) -> pd.Series:

@@ -70,4 +70,7 @@ def screenshot(
 
 def page_height(board: Leaderboard) -> int:
     """Window height that shows the tables, warnings and the top of the plots."""
-    return 320 + 40 * len(board.rows) + 40 * max(1, len(board.gaps)) + 24 * len(board.warnings) + 420
+    height = 320 + 40 * len(board.rows) + 40 * max(1, len(board.gaps)) + 24 * len(board.warnings) + 420
+    if board.simulators:  # its heading, table, notes and warnings
+        height += 120 + 40 * len(board.simulators.rows) + 300 + 24 * len(board.simulators.warnings)
+    return height
