@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.devtools.matcher_eval import COMMAND, count, main, predict, read_labels, report
+from benchmark.devtools.conversation_labels import read_conversations
+from benchmark.devtools.matcher_eval import COMMAND, count, first_reveal_only, main, predict, read_labels, report
 from benchmark.intents import curated_intents
 from benchmark.judging.matcher import MatchRule, match_turns, reveals
 
@@ -39,6 +40,30 @@ def test_match_turns_labels_each_turn():
     assert match_turns(intent.shards, turns) == [[1], [2], [4], []]
 
 
+def test_a_later_turn_counts_again_only_when_it_restates_the_shard():
+    intent = _intent("gsm8k-fleet-car-purchase")
+    turns = [
+        "mark is buying a fleet of 12 cars, what does he pay in total",
+        "wait so 12 cars times 20k each is 240k right?",  # 12 read back: not a repeat of shard 2
+        "like i said hes buying a fleet of 12 cars",  # restated in the shard's own words
+    ]
+    assert match_turns(intent.shards, turns) == [[1, 2], [3], [2]]
+    # without the restate rule every later match counts again, as the matcher did before it
+    assert match_turns(intent.shards, turns, first_reveal_only(MatchRule())) == [[1, 2], [2, 3], [2]]
+
+
+def test_restate_rule_leaves_first_reveals_alone():
+    """Which shards a conversation reveals at least once (intent coverage, skipped shards) does not depend on
+    the restate thresholds; only the repeat counts do."""
+    rule = MatchRule()
+    for conversation in read_conversations():
+        user = [turn.user for turn in conversation.turns]
+        after = match_turns(conversation.intent.shards, user, rule)
+        before = match_turns(conversation.intent.shards, user, first_reveal_only(rule))
+        assert {i for ids in after for i in ids} == {i for ids in before for i in ids}, conversation.id
+        assert all(set(a) <= set(b) for a, b in zip(after, before, strict=True)), conversation.id
+
+
 def test_labelled_set_size_and_coverage():
     labels = read_labels()
     assert len(labels) >= 60
@@ -57,7 +82,7 @@ def test_matcher_quality_does_not_regress():
 
 def test_report_and_cli(tmp_path, capsys):
     labels = read_labels()
-    text = report(labels, MatchRule())
+    text = report(labels, read_conversations(), MatchRule())
     assert COMMAND in text and "| all |" in text and "precision" in text
     out = tmp_path / "matcher_eval.md"
     main(["--out", str(out)])
