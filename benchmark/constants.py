@@ -88,6 +88,21 @@ SIMULATOR_FAILURES_METRIC = "simulator_failures"
 """Metric of `task_score`: the share of conversations the simulator could not hold (scored missing)."""
 SIMULATOR_FAILED = "simulator_failed"
 """The score reason of a conversation whose simulator failed: every figure of it is missing (NaN)."""
+AnswerExtraction = Literal["rules", "llm"]
+ANSWER_EXTRACTIONS: tuple[AnswerExtraction, ...] = ("rules", "llm")
+DEFAULT_ANSWER_EXTRACTION: AnswerExtraction = "rules"
+"""`-T answer_extraction`: which answer `task_score` grades. `rules` reads it from the replies with the graders'
+own rules; `llm` has the `judge` role sort each assistant turn and read the last answer attempt's final answer,
+as Lost in Conversation grades (the same graders then grade it); a reply it cannot use falls back to `rules`."""
+EXTRACTION_AGREEMENT = "extraction_agreement"
+"""Metric of `task_score` with answer_extraction=llm: the share of judge-read conversations whose judge-read
+answer is the rule-based one (NaN when none was judge-read)."""
+EXTRACTION_FALLBACKS = "extraction_fallbacks"
+"""Metric of `task_score` with answer_extraction=llm: conversations graded by `rules` because the judge gave
+no usable reply (score metadata `extraction: rules_fallback`)."""
+ANSWER_JUDGE_CHARS = 3000
+"""Assistant replies are shown to the answer judge up to this length: a longer one keeps its start and its end
+(a final answer is usually at the end) around a [...] mark."""
 
 # --- user-behaviour scores (scorers/; leaderboards read the metric names) -----------
 # Three scorers; each reports its figures as Inspect metrics named below, each with

@@ -16,6 +16,7 @@ from inspect_ai.scorer import Scorer
 
 from benchmark.constants import (
     BLANK_TURN_RULES,
+    DEFAULT_ANSWER_EXTRACTION,
     DEFAULT_BLANK_TURN,
     DEFAULT_MAX_RESAMPLES,
     DEFAULT_MAX_RESTARTS,
@@ -29,6 +30,7 @@ from benchmark.execution.inspect_sandbox import task_sandbox
 from benchmark.intents.record import Intent, Source
 from benchmark.intents.sets import INTENT_SETS, load_intent_set
 from benchmark.intents.split import as_metadata, intent_set, parse_run_shard, shard_intents
+from benchmark.judging.answers import answer_judge, check_answer_extraction
 
 
 def intent_to_sample(intent: Intent) -> Sample:
@@ -62,6 +64,7 @@ _PARAMETER_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "data_path": ((str, NoneType), "gsm8k_test.jsonl"),
     "shard": ((str, NoneType), "2/4"),
     "sandbox": ((str, NoneType), "docker"),
+    "answer_extraction": ((str,), "llm"),
 }
 """Each task parameter's accepted types and an example value for the error message."""
 _TYPE_WORDS = {str: "text", int: "a whole number", bool: "true or false"}
@@ -124,6 +127,7 @@ def multiturn_task(
     blank_turn: str,
     shard: str | None = None,
     sandbox: str | None = None,
+    answer_extraction: str = DEFAULT_ANSWER_EXTRACTION,
 ) -> Task:
     """A multi-turn task over `source` intents (one shard of them with `shard="K/N"`); validates every
     parameter before any model call, and records in the task's metadata what the reports compare by: the
@@ -143,6 +147,7 @@ def multiturn_task(
             "data_path": data_path,
             "shard": shard,
             "sandbox": sandbox,
+            "answer_extraction": answer_extraction,
         }
     )
     if simulator not in SIMULATORS:
@@ -156,6 +161,9 @@ def multiturn_task(
     ):
         if value < least:
             raise TaskParameterError(f"{name} must be a whole number >= {least}, got {value!r}")
+    check_answer_extraction(answer_extraction)
+    if answer_extraction == "llm":
+        answer_judge()  # fails unless the `judge` role is bound: before any model call
     rails = guardrails_for(simulator, allow_end, ban_openers, word_bounds, ban_repeats)
     loop = user_simulation(
         simulator,
@@ -176,6 +184,7 @@ def multiturn_task(
         "max_restarts": max_restarts,
         "blank_turn": blank_turn,
         "sandbox": sandbox,
+        "answer_extraction": answer_extraction,
     }
     return Task(
         dataset=intents_dataset(shard_intents(whole, run_shard), name=f"{source}_multiturn"),
@@ -203,6 +212,7 @@ def default_settings(simulator: str) -> dict[str, object]:
         "max_restarts": DEFAULT_MAX_RESTARTS,
         "blank_turn": DEFAULT_BLANK_TURN,
         "sandbox": None,
+        "answer_extraction": DEFAULT_ANSWER_EXTRACTION,
     }
 
 

@@ -20,7 +20,6 @@ revealed, and per-shard reveal counts.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from typing import Literal
 
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
@@ -36,10 +35,10 @@ from benchmark.constants import (
     USER_BEHAVIOUR,
 )
 from benchmark.conversation.loop import intent_of
+from benchmark.figures import behaviour_figures, turns_revealing
 from benchmark.intents.record import Intent
 from benchmark.judging.judge import JudgeLabels, judge_conversation, judge_model
 from benchmark.judging.matcher import match_turns
-from benchmark.stats import NAN
 from benchmark.text import user_texts
 from scorers.metrics import Figures, conversation_mean, metadata_of, missing_score
 
@@ -48,27 +47,6 @@ logger = logging.getLogger(__name__)
 Method = Literal["judge", "matcher", "unjudged"]
 METHODS = ("auto", "judge", "matcher")
 """`user_behaviour(method=...)`: auto uses the judge when the role is bound, else the matcher."""
-
-
-def turns_revealing(intent: Intent, revealed: list[list[int]]) -> dict[int, int]:
-    """For each shard of the intent, in how many user turns it was revealed."""
-    counts = Counter(shard for turn in revealed for shard in set(turn))
-    return {shard.id: counts[shard.id] for shard in intent.shards}
-
-
-def behaviour_figures(intent: Intent, revealed: list[list[int]] | None, demands: list[bool] | None) -> Figures:
-    """The per-conversation figures from per-turn shard ids (None: unjudged) and demand flags (None: unknown)."""
-    if revealed is None:
-        return {INTENT_COVERAGE: NAN, REPEAT_REQUIRED: NAN, SKIP_NONREQUIRED: NAN, ADD_DEMANDS: NAN}
-    counts = turns_revealing(intent, revealed)
-    required = [shard.id for shard in intent.shards if shard.required]
-    optional = [shard.id for shard in intent.shards if not shard.required]
-    return {
-        INTENT_COVERAGE: sum(counts[i] > 0 for i in required) / len(required),
-        REPEAT_REQUIRED: float(any(counts[i] >= 2 for i in required)),
-        SKIP_NONREQUIRED: float(any(counts[i] == 0 for i in optional)) if optional else NAN,
-        ADD_DEMANDS: float(any(demands)) if demands is not None else NAN,
-    }
 
 
 def _explain(method: Method, intent: Intent, revealed: list[list[int]] | None, labels: JudgeLabels | None) -> str:

@@ -13,7 +13,13 @@ Language Models" (Naous et al., ICLR 2026), whose user simulator is UserLM-8b.
 
 from inspect_ai import Task, task
 
-from benchmark.constants import DEFAULT_BLANK_TURN, DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_RESTARTS, DEFAULT_MAX_TURNS
+from benchmark.constants import (
+    DEFAULT_ANSWER_EXTRACTION,
+    DEFAULT_BLANK_TURN,
+    DEFAULT_MAX_RESAMPLES,
+    DEFAULT_MAX_RESTARTS,
+    DEFAULT_MAX_TURNS,
+)
 from benchmark.task import multiturn_task
 from scorers import lexical_stats, task_score, turn_stats, user_behaviour
 
@@ -35,6 +41,7 @@ def gsm8k_multiturn(
     max_restarts: int = DEFAULT_MAX_RESTARTS,
     blank_turn: str = DEFAULT_BLANK_TURN,
     shard: str | None = None,
+    answer_extraction: str = DEFAULT_ANSWER_EXTRACTION,
 ) -> Task:
     """GSM8k multi-turn task.
 
@@ -61,10 +68,14 @@ def gsm8k_multiturn(
             read it as the user leaving (stop reason `blank`).
         shard: `K/N` runs shard K of N of the intents (all epochs of an intent in one shard), for a
             run split across processes or machines; the leaderboard and compare merge the shards.
+        answer_extraction: Which answer is graded: `rules` (the final number of the last answer attempt,
+            read by rule), or `llm`: the `judge` role (bind `--model-role judge=...`) sorts the assistant
+            turns and reads the last answer attempt's final answer, as Lost in Conversation grades; a failing
+            judge falls back to `rules`.
     """
     return multiturn_task(
         source="gsm8k",
-        scorers=[task_score(), user_behaviour(), turn_stats(), lexical_stats()],
+        scorers=[task_score(answer_extraction=answer_extraction), user_behaviour(), turn_stats(), lexical_stats()],
         version=TASK_VERSION,
         simulator=simulator,
         max_turns=max_turns,
@@ -78,4 +89,5 @@ def gsm8k_multiturn(
         max_restarts=max_restarts,
         blank_turn=blank_turn,
         shard=shard,
+        answer_extraction=answer_extraction,
     )

@@ -13,7 +13,13 @@ Language Models" (Naous et al., ICLR 2026), whose user simulator is UserLM-8b.
 
 from inspect_ai import Task, task
 
-from benchmark.constants import DEFAULT_BLANK_TURN, DEFAULT_MAX_RESAMPLES, DEFAULT_MAX_RESTARTS, DEFAULT_MAX_TURNS
+from benchmark.constants import (
+    DEFAULT_ANSWER_EXTRACTION,
+    DEFAULT_BLANK_TURN,
+    DEFAULT_MAX_RESAMPLES,
+    DEFAULT_MAX_RESTARTS,
+    DEFAULT_MAX_TURNS,
+)
 from benchmark.task import multiturn_task
 from scorers import lexical_stats, task_score, turn_stats, user_behaviour
 
@@ -36,6 +42,7 @@ def humaneval_multiturn(
     blank_turn: str = DEFAULT_BLANK_TURN,
     shard: str | None = None,
     sandbox: str | None = None,
+    answer_extraction: str = DEFAULT_ANSWER_EXTRACTION,
 ) -> Task:
     """HumanEval multi-turn task.
 
@@ -64,10 +71,18 @@ def humaneval_multiturn(
             run split across processes or machines; the leaderboard and compare merge the shards.
         sandbox: Where the assistant's code runs: unset for the built-in isolated
             subprocess, or an Inspect sandbox (`docker`, `local`).
+        answer_extraction: Which function is tested: `rules` (the last one written), or `llm`: the
+            `judge` role (bind `--model-role judge=...`) sorts the assistant turns and the code up to the last
+            answer attempt is tested, as Lost in Conversation grades; a failing judge falls back to `rules`.
     """
     return multiturn_task(
         source="humaneval",
-        scorers=[task_score(sandbox=sandbox), user_behaviour(), turn_stats(), lexical_stats()],
+        scorers=[
+            task_score(sandbox=sandbox, answer_extraction=answer_extraction),
+            user_behaviour(),
+            turn_stats(),
+            lexical_stats(),
+        ],
         version=TASK_VERSION,
         simulator=simulator,
         max_turns=max_turns,
@@ -80,5 +95,7 @@ def humaneval_multiturn(
         max_resamples=max_resamples,
         max_restarts=max_restarts,
         blank_turn=blank_turn,
+        shard=shard,
         sandbox=sandbox,
+        answer_extraction=answer_extraction,
     )

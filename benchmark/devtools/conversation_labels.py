@@ -35,11 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.constants import INTENT_COVERAGE, REPEAT_REQUIRED, SKIP_NONREQUIRED
+from benchmark.figures import behaviour_figures
 from benchmark.intents.record import Intent
 from benchmark.intents.sets import curated_intents
 from benchmark.judging.matcher import MatchRule, match_turns
-from scorers.coverage import behaviour_figures
-from scorers.metrics import Figures
 
 CONVERSATIONS_PATH = Path(__file__).parent / "data" / "conversation_labels.jsonl"
 SPLITS = ("dev", "test")
@@ -68,11 +67,11 @@ class LabelledConversation:
     intent_coverage: float
     note: str = ""
 
-    def labelled_figures(self) -> Figures:
+    def labelled_figures(self) -> dict[str, float]:
         """The scorer's figures from the hand labels of each turn."""
         return behaviour_figures(self.intent, [list(turn.shards) for turn in self.turns], None)
 
-    def matched_figures(self, rule: MatchRule) -> Figures:
+    def matched_figures(self, rule: MatchRule) -> dict[str, float]:
         """The scorer's figures from the matcher's labels of each turn, as `user_behaviour` computes them."""
         return behaviour_figures(self.intent, match_turns(self.intent.shards, [t.user for t in self.turns], rule), None)
 

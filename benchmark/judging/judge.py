@@ -8,26 +8,16 @@ is unjudged (its figures are missing, never 0).
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from inspect_ai.model import (
-    ChatMessage,
-    ChatMessageAssistant,
-    ChatMessageSystem,
-    ChatMessageUser,
-    GenerateConfig,
-    Model,
-    get_model,
-    model_roles,
-)
-from pydantic import BaseModel, ConfigDict, ValidationError
+from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, Model, get_model, model_roles
+from pydantic import BaseModel, ConfigDict
 
-from benchmark.constants import JUDGE_ASSISTANT_CHARS, JUDGE_MAX_RETRIES, JUDGE_ROLE, JUDGE_TEMPERATURE
-from benchmark.conversation.model_calls import INSPECT_CONTROL
+from benchmark.constants import JUDGE_ASSISTANT_CHARS, JUDGE_ROLE
 from benchmark.intents.record import Intent
+from benchmark.judging.replies import JUDGE_RETRY as JUDGE_RETRY  # re-exported: fidelity.adherence reads it here
+from benchmark.judging.replies import JudgeReplyError, ask_judge, judge_config, load_reply
 
 JUDGE_SYSTEM = """\
 You annotate conversations between a person and an AI assistant. Before the conversation \
@@ -51,14 +41,6 @@ not demands.
 Answer with one JSON object and nothing else, in this form:
 {"turns": [{"turn": 1, "shards": [1, 3], "adds_demand": false}, ...]}
 with exactly one entry for each message of the person, numbered as shown, in order."""
-
-JUDGE_RETRY = "That reply could not be used: {problem}. Answer again with only the JSON object, in the form asked."
-
-_FENCE = re.compile(r"^```(?:json)?\s*\n(.*)\n```$", re.DOTALL)
-
-
-class JudgeReplyError(ValueError):
-    """The judge's reply is not the JSON object asked for; the message says why."""
 
 
 class _TurnLabel(BaseModel):
@@ -111,18 +93,7 @@ def judge_prompt(intent: Intent, conversation: Sequence[ChatMessage]) -> str:
 
 def parse_judge_reply(text: str, n_turns: int, shard_ids: set[int]) -> tuple[list[list[int]], list[bool]]:
     """The per-turn shard ids and demand flags of a reply; JudgeReplyError when it is malformed."""
-    body = text.strip()
-    fenced = _FENCE.match(body)
-    if fenced:
-        body = fenced.group(1).strip()
-    try:
-        reply = _Reply.model_validate(json.loads(body))
-    except json.JSONDecodeError as err:
-        raise JudgeReplyError(f"not valid JSON ({err.msg} at position {err.pos})") from None
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "reply"
-        raise JudgeReplyError(f"field '{where}': {first['msg']}") from None
+    reply = load_reply(text, _Reply)
     numbers = [label.turn for label in reply.turns]
     if numbers != list(range(1, n_turns + 1)):
         raise JudgeReplyError(f"expected turns 1..{n_turns} in order, got {numbers}")
@@ -134,33 +105,13 @@ def parse_judge_reply(text: str, n_turns: int, shard_ids: set[int]) -> tuple[lis
 
 
 async def judge_conversation(model: Model, intent: Intent, conversation: Sequence[ChatMessage]) -> JudgeLabels:
-    """Ask `model` to label the user turns of `conversation`, retrying malformed replies (bounded)."""
+    """Ask `model` to label the user turns of `conversation`, retrying malformed replies (bounded); a call
+    that fails after Inspect's retries leaves the conversation unjudged (the sample stays)."""
     n_turns = sum(1 for message in conversation if message.role == "user")
     shard_ids = {shard.id for shard in intent.shards}
-    config = GenerateConfig(temperature=JUDGE_TEMPERATURE) if model.config.temperature is None else GenerateConfig()
-    messages: list[ChatMessage] = [
-        ChatMessageSystem(content=JUDGE_SYSTEM),
-        ChatMessageUser(content=judge_prompt(intent, conversation)),
-    ]
-    labels = JudgeLabels(shards=None, adds_demand=None)
-    for _ in range(JUDGE_MAX_RETRIES + 1):
-        labels.attempts += 1
-        try:
-            output = await model.generate(messages, config=config)
-        except INSPECT_CONTROL:
-            raise
-        except Exception as err:  # after Inspect's retries: this conversation is unjudged, the sample stays
-            labels.errors.append(f"the judge call failed: {type(err).__name__}: {err}")
-            return labels
-        try:
-            if output.error:
-                raise JudgeReplyError(f"the judge model returned an error: {output.error}")
-            labels.shards, labels.adds_demand = parse_judge_reply(output.completion, n_turns, shard_ids)
-            return labels
-        except JudgeReplyError as err:
-            labels.errors.append(str(err))
-            messages += [
-                ChatMessageAssistant(content=output.completion),
-                ChatMessageUser(content=JUDGE_RETRY.format(problem=err)),
-            ]
-    return labels
+    messages = [ChatMessageSystem(content=JUDGE_SYSTEM), ChatMessageUser(content=judge_prompt(intent, conversation))]
+    exchange = await ask_judge(
+        model, messages, lambda text: parse_judge_reply(text, n_turns, shard_ids), judge_config(model)
+    )
+    shards, demands = exchange.value if exchange.value is not None else (None, None)
+    return JudgeLabels(shards=shards, adds_demand=demands, attempts=exchange.attempts, errors=exchange.errors)

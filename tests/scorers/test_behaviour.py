@@ -22,11 +22,11 @@ from benchmark.constants import (
     UNJUDGED,
     USER_BEHAVIOUR,
 )
+from benchmark.figures import behaviour_figures
 from benchmark.intents.record import Intent
 from benchmark.judging.judge import JUDGE_RETRY, JudgeReplyError, judge_prompt, parse_judge_reply
 from benchmark.serving.scripted import scripted_output
 from scorers import task_score, user_behaviour
-from scorers.coverage import behaviour_figures
 from tasks.gsm8k_multiturn import gsm8k_multiturn
 
 
