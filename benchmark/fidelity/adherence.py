@@ -9,26 +9,21 @@ call fails, the probe is unjudged: its verdict is None, left out of the figure, 
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 
 from inspect_ai.model import (
     ChatMessage,
-    ChatMessageAssistant,
     ChatMessageSystem,
     ChatMessageUser,
-    GenerateConfig,
     Model,
     ResponseSchema,
 )
 from inspect_ai.util import json_schema
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from benchmark.constants import JUDGE_ASSISTANT_CHARS, JUDGE_MAX_RETRIES, JUDGE_ROLE, JUDGE_TEMPERATURE
-from benchmark.conversation.model_calls import ModelCallError, naming_the_server
+from benchmark.constants import JUDGE_ASSISTANT_CHARS
 from benchmark.fidelity.probes import ProbeKind
-from benchmark.judging.judge import JUDGE_RETRY, JudgeReplyError
+from benchmark.judging.replies import ask_judge, judge_config, load_reply
 
 
 class Verdict(BaseModel):
@@ -72,8 +67,6 @@ QUESTIONS: dict[ProbeKind, str] = {
         "the person takes up the assistant's new topic instead of pursuing their goal."
     ),
 }
-
-_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S)
 
 
 @dataclass
@@ -122,49 +115,17 @@ def probe_judge_messages(kind: ProbeKind, intent: str, first_turn: str, probe: s
 
 def parse_verdict(text: str) -> Verdict:
     """The verdict in a judge reply; JudgeReplyError saying what is wrong when it is malformed."""
-    body = text.strip()
-    fenced = _FENCE.match(body)
-    if fenced:
-        body = fenced.group(1)
-    try:
-        return Verdict.model_validate(json.loads(body))
-    except json.JSONDecodeError as err:
-        raise JudgeReplyError(f"not valid JSON ({err.msg} at position {err.pos})") from None
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "reply"
-        raise JudgeReplyError(f"field '{where}': {first['msg']}") from None
-
-
-def _config(model: Model) -> GenerateConfig:
-    temperature = JUDGE_TEMPERATURE if model.config.temperature is None else None
-    return GenerateConfig(response_schema=VERDICT_SCHEMA, temperature=temperature)
+    return load_reply(text, Verdict)
 
 
 async def judge_probe(model: Model, messages: list[ChatMessage]) -> ProbeJudgement:
     """Ask the judge for a verdict on one probe reply, retrying malformed replies (bounded); a call that
     fails after Inspect's retries leaves the probe unjudged."""
-    judgement = ProbeJudgement(adherent=None)
-    for _ in range(JUDGE_MAX_RETRIES + 1):
-        judgement.attempts += 1
-        try:
-            with naming_the_server(JUDGE_ROLE, model):
-                output = await model.generate(messages, config=_config(model))
-        except ModelCallError as err:
-            judgement.errors.append(str(err))
-            return judgement
-        try:
-            if output.error:
-                raise JudgeReplyError(f"the judge model returned an error: {output.error}")
-            verdict = parse_verdict(output.completion)
-        except JudgeReplyError as err:
-            judgement.errors.append(str(err))
-            messages = [
-                *messages,
-                ChatMessageAssistant(content=output.completion),
-                ChatMessageUser(content=JUDGE_RETRY.format(problem=err)),
-            ]
-            continue
-        judgement.adherent, judgement.reason = verdict.adherent, verdict.reason
-        return judgement
-    return judgement
+    exchange = await ask_judge(model, messages, parse_verdict, judge_config(model, VERDICT_SCHEMA))
+    verdict = exchange.value
+    return ProbeJudgement(
+        adherent=verdict.adherent if verdict else None,
+        reason=verdict.reason if verdict else None,
+        attempts=exchange.attempts,
+        errors=exchange.errors,
+    )

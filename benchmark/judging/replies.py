@@ -2,8 +2,8 @@
 
 A judge must answer with one JSON object of a given pydantic shape (extra keys rejected, types strict).
 A malformed reply is answered with the problem and asked again, at most JUDGE_MAX_RETRIES times; a call
-that fails after Inspect's own retries ends the exchange without a value. Inspect's control flow (limits,
-operator termination, timeouts) is never caught.
+that fails after Inspect's own retries ends the exchange without a value, its error naming the judge model and
+server. Inspect's control flow (limits, operator termination, timeouts) is never caught.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from inspect_ai.model import (
 )
 from pydantic import BaseModel, ValidationError
 
-from benchmark.constants import JUDGE_MAX_RETRIES, JUDGE_TEMPERATURE
-from benchmark.conversation.model_calls import INSPECT_CONTROL
+from benchmark.constants import JUDGE_MAX_RETRIES, JUDGE_ROLE, JUDGE_TEMPERATURE
+from benchmark.conversation.model_calls import ModelCallError, naming_the_server
 
 JUDGE_RETRY = "That reply could not be used: {problem}. Answer again with only the JSON object, in the form asked."
 
@@ -83,11 +83,10 @@ async def ask_judge(
     for _ in range(JUDGE_MAX_RETRIES + 1):
         exchange.attempts += 1
         try:
-            output = await model.generate(history, config=config)
-        except INSPECT_CONTROL:
-            raise
-        except Exception as err:  # after Inspect's retries: the caller decides what an unjudged sample means
-            exchange.errors.append(f"the judge call failed: {type(err).__name__}: {err}")
+            with naming_the_server(JUDGE_ROLE, model):
+                output = await model.generate(history, config=config)
+        except ModelCallError as err:  # after Inspect's retries: the caller decides what an unjudged sample means
+            exchange.errors.append(str(err))
             return exchange
         try:
             if output.error:

@@ -175,6 +175,7 @@ def test_ask_judge_records_a_failed_call_and_load_reply_names_the_field():
     model = get_model("mockllm/model", custom_outputs=broken, memoize=False)
     exchange = asyncio.run(ask_judge(model, CONVERSATION, str, model.config))
     assert exchange.value is None and exchange.attempts == 1
-    assert exchange.errors == ["the judge call failed: RuntimeError: judge server down"]
+    (error,) = exchange.errors
+    assert error.startswith("judge model mockllm/model failed: RuntimeError: judge server down")
     with pytest.raises(JudgeReplyError, match="field 'reply'"):
         load_reply("[1, 2]", Turns)
