@@ -15,7 +15,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from benchmark.fidelity.conversations import ConversationError, HumanConversation, turn_problems
+from benchmark.fidelity.conversations import ConversationError, HumanConversation, Message, turn_problems
 
 Row = Mapping[str, Any]
 Located = tuple[str, Row]
@@ -70,6 +70,21 @@ def order_drop_reason(roles: list[str]) -> str | None:
     if not kinds:
         return None
     return DROP_NO_REPLY if kinds & {"empty", "no_reply"} else DROP_ROLES
+
+
+def conversation_or_drop(source: str, key: str, messages: list[tuple[str, str]]) -> HumanConversation | str:
+    """The conversation `source-key` of (role, text) turns, or why it is dropped: an empty turn, roles out of
+    order (the checks every source shares, after its own)."""
+    if any(not content.strip() for _, content in messages):
+        return DROP_EMPTY_TURN
+    reason = order_drop_reason([role for role, _ in messages])
+    if reason is not None:
+        return reason
+    return HumanConversation(
+        id=f"{source}-{key}",
+        source=source,
+        messages=[Message(role=role, content=content) for role, content in messages],
+    )
 
 
 def field_value(row: Row, name: str, kind: type, where: str, expected: str) -> Any:

@@ -28,18 +28,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmark.fidelity.conversations import ConversationError, HumanConversation, Message
+from benchmark.fidelity.conversations import ConversationError, HumanConversation
 from benchmark.fidelity.sources import (
-    DROP_EMPTY_TURN,
     DROP_ROLES,
     Loaded,
     Located,
     Row,
     collect,
+    conversation_or_drop,
     field_value,
     hub_rows,
     json_rows,
-    order_drop_reason,
     source_files,
 )
 
@@ -124,13 +123,4 @@ def _conversation(where: str, row: Row) -> HumanConversation | str:
             return DROP_NO_CHOSEN
         if turn.chosen:
             messages.append(("assistant", turn.chosen[0]))
-    if any(not content.strip() for _, content in messages):
-        return DROP_EMPTY_TURN
-    reason = order_drop_reason([role for role, _ in messages])
-    if reason is not None:
-        return reason
-    return HumanConversation(
-        id=f"prism-{conversation_id}",
-        source="prism",
-        messages=[Message(role=role, content=content) for role, content in messages],
-    )
+    return conversation_or_drop("prism", str(conversation_id), messages)

@@ -28,17 +28,16 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from benchmark.fidelity.conversations import ConversationError, HumanConversation, Message
+from benchmark.fidelity.conversations import ConversationError, HumanConversation
 from benchmark.fidelity.sources import (
-    DROP_EMPTY_TURN,
     Loaded,
     Located,
     Row,
     collect,
+    conversation_or_drop,
     field_value,
     hub_rows,
     json_rows,
-    order_drop_reason,
     parquet_rows,
     source_files,
 )
@@ -105,13 +104,4 @@ def _conversation(where: str, row: Row) -> HumanConversation | str:
         return DROP_TOXIC
     if flagged["redacted"]:
         return DROP_REDACTED
-    if any(not content.strip() for _, content in messages):
-        return DROP_EMPTY_TURN
-    reason = order_drop_reason([role for role, _ in messages])
-    if reason is not None:
-        return reason
-    return HumanConversation(
-        id=f"wildchat-{digest}",
-        source="wildchat",
-        messages=[Message(role=role, content=content) for role, content in messages],
-    )
+    return conversation_or_drop("wildchat", str(digest), messages)
