@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from benchmark.cli import grading, intents, reports, serving, usage
+from benchmark.cli import grading, intents, reports, run, serving, usage
 from benchmark.errors import UserError, cli_hints
 
 PROG = "userlm-bench"
@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {_package_version()}")
     parser.set_defaults(handler=None, group=parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (intents, reports, grading, serving, usage):
+    for module in (intents, reports, grading, serving, usage, run):
         module.register(commands)
     return parser
 

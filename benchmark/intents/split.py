@@ -57,6 +57,11 @@ def parse_run_shard(spec: str | None) -> RunShard | None:
     return RunShard(index, count)
 
 
+def run_shards(count: int) -> list[RunShard | None]:
+    """The shards of a run cut into `count`, in order; one shard (None) is the whole run, without `-T shard`."""
+    return [RunShard(k, count) for k in range(1, count + 1)] if count > 1 else [None]
+
+
 def shard_intents(intents: Sequence[Intent], shard: RunShard | None) -> list[Intent]:
     """The intents of `shard` (all of them when None), dealt round-robin in id order, in their set's order."""
     if shard is None:

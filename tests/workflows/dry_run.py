@@ -1,18 +1,25 @@
 """A dry run of one job of a reusable workflow: its `run:` steps executed in order in bash, offline.
 
 What GitHub's runner would do and the dry run does too: the `inputs` (declared ones only, typed, defaults
-filled in) and `secrets` contexts of `workflow_call`; the job's and each step's `env:` and every `${{ }}` in
-them and in `run:` evaluated (tests.workflows.expressions: an expression it does not know fails the run);
-each step's `if:` with the job status behind success()/failure(); `continue-on-error`; a fresh
-GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_ENV and GITHUB_PATH file per step, outputs read back into
-`steps.<id>.outputs`; the shell GitHub uses for `shell: bash`; and at the end the job's outputs and the
-workflow's outputs. `uses:` steps are not run: their action must be in ACTION_INPUTS with inputs of that
-action, their `if:` and `with:` are evaluated and kept for the test to check.
+filled in) and `secrets` contexts of `workflow_call`; the `needs` context (the results and outputs of the
+jobs the job declares it needs, which the test ran before: `needed()` sums up a matrix job's runs) and the
+job's `if:` on them (false: the job is skipped); a `strategy.matrix` of lists, the one combination the test
+runs given as the `matrix` context (it must be one of the matrix's; a job without a matrix sees an empty
+one); the job's `name`; the job's and each step's `env:` and every `${{ }}` in them and in `run:` evaluated
+(tests.workflows.expressions: an expression it does not know fails the run); each step's `if:` with the job
+status behind success()/failure(); `continue-on-error`; a fresh GITHUB_OUTPUT, GITHUB_STEP_SUMMARY,
+GITHUB_ENV and GITHUB_PATH file per step, outputs read back into `steps.<id>.outputs`; the shell GitHub uses
+for `shell: bash`; and at the end the job's outputs and, when they name this job, the workflow's outputs.
+`uses:` steps are not run: their action must be in ACTION_INPUTS with inputs of that action, their `if:` and
+`with:` are evaluated and kept for the test to check; upload-artifact and download-artifact act on the
+run's artifact store (tests.workflows.artifacts), which the jobs of one workflow run share.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -22,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from tests.workflows.artifacts import DOWNLOAD, UPLOAD, ArtifactStore
 from tests.workflows.expressions import OpenMap, condition, substitute, to_text
 
 BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
@@ -43,11 +51,18 @@ ACTION_INPUTS = {
         "name", "path", "if-no-files-found", "retention-days", "compression-level", "overwrite",
         "include-hidden-files", "archive",
     },
+    "actions/download-artifact": {
+        "name", "artifact-ids", "path", "pattern", "merge-multiple", "github-token", "repository", "run-id",
+        "skip-decompress", "digest-mismatch",
+    },
 }  # fmt: skip
 """The actions the dry run knows, with their inputs (from each action's action.yml)."""
 
 UNSUPPORTED_STEP_KEYS = {"shell", "working-directory", "timeout-minutes"}
-UNSUPPORTED_JOB_KEYS = {"strategy", "container", "services", "needs", "uses", "if"}
+UNSUPPORTED_JOB_KEYS = {"container", "services", "uses", "continue-on-error"}
+STRATEGY_KEYS = {"matrix", "fail-fast", "max-parallel"}
+JOB_FUNCTIONS = {"fromJSON": json.loads}
+"""Functions every expression may call besides the status functions (and hashFiles in steps)."""
 
 
 class DryRunError(AssertionError):
@@ -81,8 +96,9 @@ class StepRun:
 
 @dataclass
 class JobRun:
+    name: str
     steps: list[StepRun]
-    result: str  # success or failure
+    result: str  # success, failure or skipped (its `if:` did not hold)
     outputs: dict[str, str]
     workflow_outputs: dict[str, str]
 
@@ -201,10 +217,54 @@ def _mapping(section: Any, where: str) -> dict[str, Any]:
     return section
 
 
+def needed(*runs: JobRun) -> dict[str, Any]:
+    """What a later job's `needs.<id>` holds about a job, from its runs (one, or one per matrix combination):
+    failure if any run failed, skipped if all were skipped, else success; a matrix job's outputs are refused."""
+    results = {run.result for run in runs}
+    result = "failure" if "failure" in results else "skipped" if results == {"skipped"} else "success"
+    if len(runs) > 1 and any(run.outputs for run in runs):
+        raise DryRunError("outputs of a matrix job: GitHub keeps one run's, which the dry run does not pick")
+    return {"result": result, "outputs": dict(runs[0].outputs) if runs else {}}
+
+
+def _declared_needs(job: Mapping[str, Any]) -> set[str]:
+    declared = job.get("needs") or []
+    return {declared} if isinstance(declared, str) else set(declared)
+
+
+def _matrix(job: Mapping[str, Any], job_id: str, given: Mapping[str, Any] | None, context: Mapping[str, Any]) -> Any:
+    """The matrix context of the combination `given`, checked against the job's strategy."""
+    strategy = _mapping(job.get("strategy"), f"job {job_id} strategy")
+    unknown = set(strategy) - STRATEGY_KEYS
+    if unknown:
+        raise DryRunError(f"job {job_id}: the dry run does not handle strategy {sorted(unknown)}")
+    if "matrix" not in strategy:
+        if given is not None:
+            raise DryRunError(f"job {job_id} has no matrix, yet a matrix combination was given")
+        return OpenMap()  # outside a matrix every matrix property is null
+    matrix = _mapping(strategy["matrix"], f"job {job_id} matrix")
+    if {"include", "exclude"} & set(matrix):
+        raise DryRunError(f"job {job_id}: the dry run does not handle matrix include/exclude")
+    if given is None or set(given) != set(matrix):
+        raise DryRunError(f"job {job_id}: give one value of each matrix key {sorted(matrix)}, got {given}")
+    for key, values in matrix.items():
+        values = substitute(values, context, JOB_FUNCTIONS) if isinstance(values, str) else values
+        if not isinstance(values, list) or given[key] not in values:
+            raise DryRunError(f"job {job_id}: matrix {key} is {values!r}, which does not hold {given[key]!r}")
+    return dict(given)
+
+
 class _Job:
     """One run of a job: its contexts, the status behind success()/failure(), its steps so far."""
 
-    def __init__(self, workflow: Mapping[str, Any], job_id: str, contexts: Mapping[str, Any], workspace: Path) -> None:
+    def __init__(
+        self,
+        workflow: Mapping[str, Any],
+        job_id: str,
+        contexts: Mapping[str, Any],
+        workspace: Path,
+        artifacts: ArtifactStore,
+    ) -> None:
         self.job = workflow["jobs"][job_id]
         unsupported = UNSUPPORTED_JOB_KEYS & set(self.job)
         if unsupported:
@@ -213,6 +273,7 @@ class _Job:
         if shell != "bash":
             raise DryRunError(f"job {job_id}: set defaults.run.shell to bash (the dry run runs {BASH}), got {shell}")
         self.workspace = workspace
+        self.artifacts = artifacts
         self.failed = False
         self.steps_context: dict[str, dict[str, Any]] = {
             step["id"]: {"outputs": OpenMap(), "outcome": None, "conclusion": None}
@@ -226,6 +287,7 @@ class _Job:
             "failure": lambda: self.failed,
             "cancelled": lambda: False,
             "hashFiles": _hash_files(workspace),
+            **JOB_FUNCTIONS,
         }
         self.env = self.evaluate_env(self.job.get("env"), {}, f"job {job_id}")
 
@@ -256,8 +318,11 @@ class _Job:
         holds = condition(step.get("if"), context, self.functions)
         if holds and "run" in step:
             self.execute(run, script, {**base_env, **env})
+        elif holds and (run.uses or "").split("@")[0] in (UPLOAD, DOWNLOAD):
+            ok, run.output = self.artifacts.run((run.uses or "").split("@")[0], run.with_, self.workspace)
+            run.outcome = run.conclusion = "success" if ok else "failure"
         elif holds:
-            run.outcome = run.conclusion = "success"  # a `uses:` step: assumed to do its job
+            run.outcome = run.conclusion = "success"  # any other `uses:` step: assumed to do its job
         if run.outcome == "failure":
             run.conclusion = "success" if step.get("continue-on-error") is True else "failure"
             self.failed = self.failed or run.conclusion == "failure"
@@ -304,6 +369,29 @@ class _Job:
         run.outcome = "success" if process.returncode == 0 else "failure"
 
 
+def _workflow_outputs(call: Mapping[str, Any], job_id: str, outputs: Mapping[str, str], result: str) -> dict[str, str]:
+    """The workflow's outputs when they come from job `job_id` (a job named in them but this one fails the run);
+    {} when they do not name it."""
+    declared = _mapping(call.get("outputs"), "workflow_call outputs")
+    named = {job for spec in declared.values() for job in re.findall(r"\bjobs\.([A-Za-z_][\w-]*)", str(spec["value"]))}
+    if job_id not in named:
+        return {}
+    jobs_context = {"jobs": {job_id: {"outputs": OpenMap(outputs), "result": result}}}
+    return {key: to_text(substitute(str(spec["value"]), jobs_context, {})) for key, spec in declared.items()}
+
+
+def _job_condition(job: Mapping[str, Any], contexts: Mapping[str, Any], needs: Mapping[str, Any]) -> bool:
+    """Whether the job's `if:` holds; success() means every needed job succeeded, failure() that one failed."""
+    functions = {
+        "always": lambda: True,
+        "success": lambda: all(need["result"] == "success" for need in needs.values()),
+        "failure": lambda: any(need["result"] == "failure" for need in needs.values()),
+        "cancelled": lambda: False,
+        **JOB_FUNCTIONS,
+    }
+    return condition(job.get("if"), contexts, functions)
+
+
 def dry_run(
     workflow_path: Path,
     *,
@@ -314,22 +402,39 @@ def dry_run(
     job: Mapping[str, Any],
     workspace: Path,
     env: Mapping[str, str],
+    artifacts: ArtifactStore,
+    needs: Mapping[str, Mapping[str, Any]] | None = None,
+    matrix: Mapping[str, Any] | None = None,
 ) -> JobRun:
     """Run the job `job_id` of the reusable workflow at `workflow_path` as its caller would, in `workspace`.
 
     `github` and `job` are the github and job contexts (only what they hold can be read); `env` is the
-    runner's own environment (PATH, HOME, ...), under the workflow's.
+    runner's own environment (PATH, HOME, ...), under the workflow's; `artifacts` the workflow run's artifact
+    store; `needs` what the jobs this one needs did (`needed()`); `matrix` the matrix combination to run.
     """
     workflow = load_workflow(workflow_path)
     if "env" in workflow:
         raise DryRunError("the dry run reads the job's and the steps' env, not a workflow-level one")
     call = workflow_call(workflow)
-    contexts = {
+    spec = workflow["jobs"][job_id]
+    needs = dict(needs or {})
+    if set(needs) != _declared_needs(spec):
+        raise DryRunError(f"job {job_id} needs {sorted(_declared_needs(spec))}, given {sorted(needs)}")
+    early = {
         "inputs": inputs_context(call, inputs),
-        "secrets": secrets_context(call, secrets),
         "github": github,
+        "needs": {key: {"result": need["result"], "outputs": OpenMap(need["outputs"])} for key, need in needs.items()},
+    }
+    if not _job_condition(spec, early, needs):
+        skipped = _workflow_outputs(call, job_id, {}, "skipped")
+        return JobRun(name=job_id, steps=[], result="skipped", outputs={}, workflow_outputs=skipped)
+    contexts = {
+        **early,
+        "matrix": _matrix(spec, job_id, matrix, early),
+        "secrets": secrets_context(call, secrets),
         "job": job,
     }
+    title = to_text(substitute(str(spec.get("name") or job_id), contexts, JOB_FUNCTIONS))
     runner_env = {
         **env,
         "CI": "true",
@@ -339,16 +444,12 @@ def dry_run(
         "GITHUB_REPOSITORY": to_text(github.get("repository")),
         "RUNNER_TEMP": tempfile.mkdtemp(prefix="runner-temp-", dir=workspace.parent),
     }
-    state = _Job(workflow, job_id, contexts, workspace)
+    state = _Job(workflow, job_id, contexts, workspace, artifacts)
     steps = [state.run_step(step, i, runner_env) for i, step in enumerate(state.job["steps"])]
     outputs = {
         name: to_text(substitute(str(value), state.contexts, state.functions))
         for name, value in _mapping(state.job.get("outputs"), f"job {job_id} outputs").items()
     }
     result = "failure" if state.failed else "success"
-    jobs_context = {"jobs": {job_id: {"outputs": OpenMap(outputs), "result": result}}}
-    workflow_outputs = {
-        name: to_text(substitute(str(spec["value"]), jobs_context, {}))
-        for name, spec in _mapping(call.get("outputs"), "workflow_call outputs").items()
-    }
-    return JobRun(steps=steps, result=result, outputs=outputs, workflow_outputs=workflow_outputs)
+    workflow_outputs = _workflow_outputs(call, job_id, outputs, result)
+    return JobRun(name=title, steps=steps, result=result, outputs=outputs, workflow_outputs=workflow_outputs)

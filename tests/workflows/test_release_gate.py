@@ -5,7 +5,10 @@ baselines made here from an earlier run of the same workflow, `gh` and `python -
 
 Three outcomes: an identical candidate passes; a candidate worse than its baseline fails with exit 1; a
 baseline of another task version fails with exit 2. Each time the summary, the pull-request comment and
-the workflow's outputs are checked.
+the workflow's outputs are checked. Every dry run is the whole workflow, one job at a time as GitHub orders
+them: `plan`, the `shard` matrix job once per shard (or skipped), then `gate`, each job in a workspace of its
+own (a checkout of the caller's repository), artifacts passed through the run's store. Sharded, a candidate
+run as 2 matrix jobs passes against the same run made whole, and a failed shard job makes the gate refuse.
 """
 
 from __future__ import annotations
@@ -27,8 +30,19 @@ from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
 import benchmark
 from benchmark.constants import TASK_SCORE
 from benchmark.devtools.latency_server import Settings, running
+from benchmark.intents.record import write_intents
+from benchmark.intents.sets import curated_intents
 from tests.conftest import ROOT
-from tests.workflows.dry_run import JobRun, dry_run, inputs_context, load_workflow, secrets_context, workflow_call
+from tests.workflows.artifacts import ArtifactStore
+from tests.workflows.dry_run import (
+    JobRun,
+    dry_run,
+    inputs_context,
+    load_workflow,
+    needed,
+    secrets_context,
+    workflow_call,
+)
 from tests.workflows.expressions import OpenMap, substitute
 from tests.workflows.stubs import Stubs
 
@@ -39,10 +53,16 @@ GATE = WORKFLOWS / "release-gate.yml"
 CALLER = WORKFLOWS / "assistant-release.yml"
 VENV_BIN = Path(sys.executable).parent
 
-CURRENT_MAJORS = {"actions/checkout": "v7", "actions/setup-python": "v7", "actions/upload-artifact": "v7"}
+CURRENT_MAJORS = {
+    "actions/checkout": "v7",
+    "actions/setup-python": "v7",
+    "actions/upload-artifact": "v7",
+    "actions/download-artifact": "v8",
+}
 """The newest major of each action, all on node24: checkout v7.0.1 (2026-07-17) and setup-python v7.0.0
 (2026-07-19) per their repositories' tags, CHANGELOG.md and README; upload-artifact v7.0.0 (2026-02-25),
-whose action.yml runs `using: node24` (there is no v8: download-artifact alone has one)."""
+whose action.yml runs `using: node24` (there is no v8: download-artifact alone has one); download-artifact
+v8.0.1 (2026-03-11), `using: node24`, its README's v8 notes (hash mismatches fail by default)."""
 
 PR_NUMBER = 7
 TOKEN = "ghs_dry_run_token"
@@ -83,8 +103,14 @@ GITHUB_CONTEXT = {
 
 class Gated(NamedTuple):
     run: JobRun
+    """The gate job."""
+    plan: JobRun
+    shards: list[JobRun]
+    """The shard matrix job's runs (one skipped run when the candidate is not sharded)."""
     stubs: Stubs
     workspace: Path
+    """The gate job's workspace."""
+    artifacts: ArtifactStore
 
 
 def gate(
@@ -95,26 +121,52 @@ def gate(
     inputs: dict[str, Any] | None = None,
     secrets: dict[str, str] | None = None,
     job: dict[str, Any] | None = None,
+    repository: dict[str, Path] | None = None,
+    failing_shard: int | None = None,
 ) -> Gated:
-    """Dry-run the gate in a fresh workspace holding `baseline` at baselines/current."""
-    workspace = run_dir / "workspace"
-    workspace.mkdir(parents=True)
-    if baseline is not None:
-        shutil.copytree(baseline, workspace / "baselines" / "current")
+    """Dry-run the whole gate workflow as a caller whose repository holds `baseline` at baselines/current (and
+    `repository`'s files, by path): every job in a fresh checkout of it. `failing_shard`'s job finds an
+    `inspect` that fails."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    files = {**({"baselines/current": baseline} if baseline is not None else {}), **(repository or {})}
     stubs = Stubs.install(run_dir / "stubs")
+    broken = run_dir / "broken-inspect"
+    broken.mkdir()
+    (broken / "inspect").write_text("#!/bin/sh\necho 'inspect: this runner is broken' >&2\nexit 1\n")
+    (broken / "inspect").chmod(0o755)
     home = run_dir / "home"
     home.mkdir()
-    run = dry_run(
-        GATE,
-        job_id="gate",
-        inputs={**CANDIDATE, **(inputs or {})},
-        secrets={"USERLM_BASE_URL": server, "OPENAI_API_KEY": "sk-dry-run", **(secrets or {})},
-        github=GITHUB_CONTEXT,
-        job=JOB_CONTEXT if job is None else job,
-        workspace=workspace,
-        env={"PATH": f"{stubs.bin}:{VENV_BIN}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"},
-    )
-    return Gated(run, stubs, workspace)
+    artifacts = ArtifactStore(run_dir / "artifacts")
+
+    def run_job(job_id: str, **more: Any) -> JobRun:
+        label = job_id + "".join(f"-{value}" for value in (more.get("matrix") or {}).values())
+        workspace = run_dir / label / "workspace"
+        workspace.mkdir(parents=True)
+        for target, source in files.items():
+            copy = shutil.copytree if source.is_dir() else shutil.copy
+            (workspace / target).parent.mkdir(parents=True, exist_ok=True)
+            copy(source, workspace / target)
+        shard = (more.get("matrix") or {}).get("shard")
+        first = [str(broken)] if shard is not None and shard == failing_shard else []
+        path = ":".join([*first, str(stubs.bin), str(VENV_BIN), "/usr/local/bin", "/usr/bin", "/bin"])
+        return dry_run(
+            GATE,
+            job_id=job_id,
+            inputs={**CANDIDATE, **(inputs or {})},
+            secrets={"USERLM_BASE_URL": server, "OPENAI_API_KEY": "sk-dry-run", **(secrets or {})},
+            github=GITHUB_CONTEXT,
+            job=JOB_CONTEXT if job is None else job,
+            workspace=workspace,
+            env={"PATH": path, "HOME": str(home), "LANG": "C.UTF-8"},
+            artifacts=artifacts,
+            **more,
+        )
+
+    plan = run_job("plan")
+    combinations = [{"shard": k} for k in json.loads(plan.outputs.get("shards") or "[]")] or [None]
+    shards = [run_job("shard", needs={"plan": needed(plan)}, matrix=matrix) for matrix in combinations]
+    final = run_job("gate", needs={"plan": needed(plan), "shard": needed(*shards)})
+    return Gated(final, plan, shards, stubs, run_dir / "gate" / "workspace", artifacts)
 
 
 def edited_logs(source: Path, target: Path, edit: Callable[[EvalLog], None]) -> Path:
@@ -241,6 +293,84 @@ def test_a_baseline_of_another_task_version_fails_with_exit_2(tmp_path: Path, ea
     assert fail.returncode == 1 and fail.errors == ["the comparison could not be made (exit 2; see compare.md)"]
 
 
+# --- sharded: the matrix jobs, then the gate -------------------------------------------------------
+
+SHARDED_INTENTS = 4
+SMALL = {"tasks": "userlm_bench/gsm8k_multiturn", "eval_args": "-T intents=intents.jsonl"}
+"""The sharded runs: one task over an intent file of the caller's repository (a whole set, so the shards cover
+it and `--limit` does not cut each shard)."""
+
+
+@pytest.fixture(scope="module")
+def intent_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("intents") / "intents.jsonl"
+    write_intents(curated_intents("gsm8k")[:SHARDED_INTENTS], path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def whole_small_run(tmp_path_factory: pytest.TempPathFactory, server: str, intent_file: Path) -> Path:
+    """The small run made whole, in one job (no baseline: compare exits 2)."""
+    repository = {"intents.jsonl": intent_file}
+    gated = gate(tmp_path_factory.mktemp("whole"), baseline=None, server=server, inputs=SMALL, repository=repository)
+    assert gated.run.step("Run the benchmark for the candidate").outcome == "success"
+    logs = gated.workspace / "logs" / "candidate"
+    assert len(list(logs.glob("*.eval"))) == 1
+    return logs
+
+
+def test_a_candidate_run_as_two_shard_jobs_passes_against_the_same_run_made_whole(
+    tmp_path: Path, whole_small_run: Path, intent_file: Path, server: str
+) -> None:
+    gated = gate(
+        tmp_path,
+        baseline=whole_small_run,
+        server=server,
+        inputs={**SMALL, "shards": 2},
+        repository={"intents.jsonl": intent_file},
+    )
+    assert gated.plan.outputs == {"shards": "[1,2]", "sharded": "true"}
+    assert [run.name for run in gated.shards] == ["shard 1 of 2", "shard 2 of 2"]
+    shard_logs = []
+    for k, run in enumerate(gated.shards, start=1):
+        assert run.result == "success" and run.step("Run the benchmark for the candidate").outcome == "success"
+        (name,) = gated.artifacts.files(f"candidate-logs-shard-{k}")  # the log, at the artifact's root
+        header = read_eval_log(str(gated.artifacts.root / f"candidate-logs-shard-{k}" / name), header_only=True)
+        assert header.eval.task_args_passed["shard"] == f"{k}/2" and len(header.eval.dataset.sample_ids or []) == 2
+        shard_logs.append(name)
+    summary = check_reported(gated, exit_code=0, verdict="pass")
+    assert "`task_score` changed by **+0.000**" in summary  # the merged shards score as the whole run
+    run = gated.run
+    assert not run.step("Run the benchmark for the candidate").ran
+    assert run.step("Collect the shards' logs").ran and not run.step("Check that every shard ran").ran
+    assert sorted(path.name for path in (gated.workspace / "logs" / "candidate").glob("*.eval")) == sorted(shard_logs)
+    assert "complete (2 shards)" in (gated.workspace / "leaderboard" / "leaderboard.md").read_text()
+    assert gated.artifacts.names() == ["candidate-logs", "candidate-logs-shard-1", "candidate-logs-shard-2"]
+    assert len(gated.stubs.pip_calls) == 3 * 2  # each shard job and the gate install
+
+
+def test_a_failed_shard_job_makes_the_gate_refuse_the_candidate(
+    tmp_path: Path, whole_small_run: Path, intent_file: Path, server: str
+) -> None:
+    gated = gate(
+        tmp_path,
+        baseline=whole_small_run,
+        server=server,
+        inputs={**SMALL, "shards": 2},
+        repository={"intents.jsonl": intent_file},
+        failing_shard=2,
+    )
+    assert [run.result for run in gated.shards] == ["success", "failure"]
+    failed = gated.shards[1]
+    assert failed.step("Run the benchmark for the candidate").returncode == 1
+    assert failed.step("Keep this shard's logs").ran and "candidate-logs-shard-2" not in gated.artifacts.names()
+    check = gated.run.step("Check that every shard ran")
+    assert check.ran and "::warning::the shard jobs' result is 'failure'" in check.output
+    summary = check_reported(gated, exit_code=2, verdict="unusable")
+    assert "different intent sets: 2 intents only in the baseline" in summary
+    assert gated.run.result == "failure"
+
+
 # --- what fails before the benchmark runs ----------------------------------------------------
 
 
@@ -252,28 +382,27 @@ def test_a_baseline_of_another_task_version_fails_with_exit_2(tmp_path: Path, ea
         ({"inputs": {"epochs": 0}}, "epochs must be a whole number >= 1, got '0'"),
         ({"inputs": {"max_drop": "five points"}}, "max_drop must be a number >= 0 such as 0.05, got 'five points'"),
         ({"inputs": {"tasks": " \n"}}, "set the tasks input"),
+        ({"inputs": {"shards": 0}}, "shards must be a whole number from 1 to 256 (a matrix's most jobs), got '0'"),
+        ({"inputs": {"shards": 1.5}}, "shards must be a whole number from 1 to 256 (a matrix's most jobs), got '1.5'"),
+        ({"inputs": {"shards": 257}}, "shards must be a whole number from 1 to 256 (a matrix's most jobs), got '257'"),
     ],
 )
 def test_a_bad_configuration_stops_the_gate_before_it_installs(
     tmp_path: Path, change: dict[str, dict[str, Any]], error: str
 ) -> None:
     gated = gate(tmp_path, baseline=None, **change)
-    check = gated.run.step("Check the configuration")
+    check = gated.plan.step("Check the configuration")
     assert check.returncode == 2 and len(check.errors) == 1 and check.errors[0].startswith(error)
-    ran = [step.name for step in gated.run.steps if step.ran]
-    assert ran == [
-        "actions/checkout@v7",
-        "actions/setup-python@v7",
-        "Check the configuration",
-        "Keep the logs and reports",
-    ]
-    assert gated.run.result == "failure" and gated.stubs.gh_calls == [] and gated.stubs.pip_calls == []
+    assert gated.plan.result == "failure"
+    assert [run.result for run in gated.shards] == ["skipped"] and gated.run.result == "skipped"
+    assert gated.stubs.gh_calls == [] and gated.stubs.pip_calls == [] and gated.artifacts.names() == []
     assert gated.run.workflow_outputs == {"verdict": "", "exit_code": "", "summary": ""}
 
 
 def test_without_the_workflow_identity_the_install_asks_for_the_userlm_bench_input(tmp_path: Path) -> None:
     # GitHub Enterprise Server has a job context but no job.workflow_* values: they read as null.
     gated = gate(tmp_path, baseline=None, job=OpenMap())
+    assert gated.plan.result == "success" and gated.shards[0].result == "skipped"
     install = gated.run.step("Install userlm-bench")
     assert install.returncode == 2 and "set the userlm_bench input" in install.errors[0]
     assert gated.stubs.pip_calls == [] and not gated.run.step("Run the benchmark for the candidate").ran
@@ -303,7 +432,7 @@ def test_this_repository_gates_through_the_reusable_workflow() -> None:
     assert load_workflow(GATE)["permissions"] == caller["permissions"]
     context = {
         "inputs": {"candidate_model": ""},
-        "vars": OpenMap({"CANDIDATE_MODEL": "openai/assistant-v2", "GATE_EPOCHS": "3"}),
+        "vars": OpenMap({"CANDIDATE_MODEL": "openai/assistant-v2", "GATE_EPOCHS": "3", "GATE_SHARDS": "4"}),
         "secrets": OpenMap({"USERLM_BASE_URL": "http://userlm:8000/v1", "OPENAI_API_KEY": "sk-test"}),
     }
     functions = {"fromJSON": json.loads}
@@ -318,6 +447,7 @@ def test_this_repository_gates_through_the_reusable_workflow() -> None:
         "tasks": "tasks/gsm8k_multiturn.py tasks/humaneval_multiturn.py",
         "eval_args": "",
         "userlm_bench": ".",
+        "shards": 4,
     }
     secrets = {name: substitute(str(value), context, functions) for name, value in job["secrets"].items()}
     assert secrets_context(call, secrets)["USERLM_BASE_URL"] == "http://userlm:8000/v1"

@@ -28,6 +28,12 @@ HumanEval intents, so task_score runs the sandboxed executor), and the HumanEval
 own evaluator on the 164 canonical solutions (benchmark.execution.selfcheck). A run whose conversations did
 not all reach `turns` user turns fails instead of reporting.
 
+Shard processes: the same N conversations (N a multiple of 65) cut into P shards with the tasks' own `-T shard=K/P`
+(what `userlm-bench run --shards P` and the release gate's matrix run), one fresh process per shard at concurrency C
+each, against the one latency server. Every process warms up, says so, and waits; then all start their measured
+eval at once. Wall is the first start to the last end (`time.perf_counter`, CLOCK_MONOTONIC on Linux: one clock
+for all processes); CPU, user turns and peak memory are summed; the ideal is the slowest shard's.
+
 Modules: `tasks` (what is evaluated), `plans` (the runs), `measuring` (the measured process), `report` (the
 Markdown), `__main__` (the command line).
 """

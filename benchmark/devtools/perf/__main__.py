@@ -34,7 +34,7 @@ def run_plan(plan: Plan, progress: bool = True) -> dict[str, Any]:
             same = replace(run, label="")
             if same in done:  # the same measurement in another table: reuse it
                 return done[same]
-            note(f"perf: {run.label}: C={run.c} N={run.n} settings={run.settings} ...")
+            note(f"perf: {run.label}: C={run.c} N={run.n} processes={run.processes} settings={run.settings} ...")
             measured = done[same] = measure(run, url)
             note(
                 f"perf:   wall {measured.wall_seconds:.2f} s (ideal {run.ideal_seconds:.2f}, "
@@ -50,6 +50,9 @@ def run_plan(plan: Plan, progress: bool = True) -> dict[str, Any]:
             for name in SETTINGS
         ]
         results["floor"] = [go(Run("floor", n, c, plan.turns, plan.latency, task="floor")) for c, n in plan.floor_runs]
+        results["shards"] = [
+            go(Run("shards", n, c, plan.turns, plan.latency, processes=count)) for c, n, count in plan.shard_runs
+        ]
         scoring = go(
             Run("scorers", plan.scorer_n, plan.growth_c, plan.turns, plan.latency, assistant="coder", rescore=True)
         )
@@ -79,9 +82,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="also write the Markdown report here")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--shard", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(result_line(worker(Run(**json.loads(args.worker)), args.url)), flush=True)
+        print(result_line(worker(Run(**json.loads(args.worker)), args.url, args.shard)), flush=True)
         return
     plan = SMALL if args.small else FULL
     overrides: dict[str, Any] = {}

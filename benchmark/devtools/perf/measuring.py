@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -14,11 +15,13 @@ from typing import Any
 
 from benchmark.constants import TURN_STATS, USER_TURNS
 from benchmark.devtools.perf.plans import SETTINGS, Run
-from benchmark.devtools.perf.tasks import Workload, intents_and_epochs, workload
+from benchmark.devtools.perf.tasks import Workload, conversations_per_task, intents_and_epochs, workload
 
 SERVICE = "latency"
 API_KEY_VAR = "LATENCY_API_KEY"
 RESULT_PREFIX = "PERF-RESULT "
+READY_LINE = "PERF-READY"
+"""A shard worker's line once warmed up; it then waits for a line on stdin to start its measured eval."""
 ALL_SCORERS = "all together"
 """Label of the re-scoring with every scorer of the task at once."""
 
@@ -35,6 +38,9 @@ class Measured:
     status: str
     load_before: float
     rescore: dict[str, Any] = field(default_factory=dict)
+    started: float = 0.0
+    """time.perf_counter() when the measured eval began: CLOCK_MONOTONIC on Linux, one clock for all processes."""
+    ended: float = 0.0
 
     @property
     def ratio(self) -> float:
@@ -176,24 +182,31 @@ def _rescore(logs: list[Any]) -> dict[str, Any]:
     return timings
 
 
-def worker(run: Run, url: str) -> Measured:
-    """Measure one run in this process (call it in a fresh one)."""
+def worker(run: Run, url: str, shard_index: int | None = None) -> Measured:
+    """Measure one run in this process (call it in a fresh one); with `shard_index` K, only shard K of the run's
+    processes, started by a line on stdin after it has printed READY_LINE."""
     os.environ.setdefault(API_KEY_VAR, "not-a-key")
+    shard = run.shards()[shard_index - 1] if shard_index else None
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="userlm-perf-") as log_dir:
         # warm-up: imports, provider and task machinery, so the measurement is the steady-state cost
         warm_up = Run("warm-up", 1, 1, 1, run.latency, run.settings, run.assistant, task=run.task)
         _eval(warm_up, workload(warm_up.task, warm_up.n, warm_up.turns), url, log_dir)
-        work = workload(run.task, run.n, run.turns)
+        work = workload(run.task, run.n, run.turns, shard)
+        if shard is not None:
+            print(READY_LINE, flush=True)
+            sys.stdin.readline()  # every shard process of the run starts its measured eval at once
         cpu, start = _cpu_seconds(), time.perf_counter()
         logs = _eval(run, work, url, log_dir)
-        wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+        end = time.perf_counter()
+        wall, cpu = end - start, _cpu_seconds() - cpu
         rescore = _rescore(logs) if run.rescore else {}
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
     turns = _user_turns(logs, run)
+    expected = sum(conversations_per_task(run.n, shard)) * run.turns
     statuses = sorted({str(log.status) for log in logs})
-    if statuses != ["success"] or turns != run.n * run.turns:
-        raise RuntimeError(f"{run}: status {statuses}, {turns} user turns instead of {run.n * run.turns}")
+    if statuses != ["success"] or turns != expected:
+        raise RuntimeError(f"{run} shard {shard}: status {statuses}, {turns} user turns instead of {expected}")
     return Measured(
         run=run,
         wall_seconds=wall,
@@ -203,19 +216,80 @@ def worker(run: Run, url: str) -> Measured:
         status="success",
         load_before=load_before,
         rescore=rescore,
+        started=start,
+        ended=end,
+    )
+
+
+def _worker_argv(run: Run, url: str, shard_index: int | None = None) -> list[str]:
+    argv = [sys.executable, "-m", "benchmark.devtools.perf", "--worker", json.dumps(asdict(run)), "--url", url]
+    return argv + (["--shard", str(shard_index)] if shard_index else [])
+
+
+def _read_result(run: Run, returncode: int, stdout: str, stderr: str) -> Measured:
+    lines = [line for line in stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    if returncode != 0 or not lines:
+        raise RuntimeError(f"measurement {run.label} failed ({returncode}):\n{stderr[-4000:]}")
+    data = json.loads(lines[-1].removeprefix(RESULT_PREFIX))
+    data["run"] = Run(**data["run"])
+    return Measured(**data)
+
+
+def _stop(processes: list[subprocess.Popen[str]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _measure_processes(run: Run, url: str) -> Measured:
+    """Run the run's shard processes side by side, started together once all are warmed up: wall from the first
+    start to the last end; CPU, user turns and peak memory summed over the processes."""
+    env = {**os.environ, API_KEY_VAR: "not-a-key"}
+    load_before = os.getloadavg()[0]
+    with contextlib.ExitStack() as stack:
+        errors = [stack.enter_context(tempfile.TemporaryFile("w+")) for _ in range(run.processes)]
+        processes: list[subprocess.Popen[str]] = []
+        stack.callback(_stop, processes)
+        for k, error in enumerate(errors, start=1):
+            pipe = subprocess.PIPE
+            processes.append(
+                subprocess.Popen(_worker_argv(run, url, k), stdin=pipe, stdout=pipe, stderr=error, text=True, env=env)
+            )
+        for process, error in zip(processes, errors, strict=True):
+            while (line := process.stdout.readline()) and line.strip() != READY_LINE:
+                pass
+            if not line:
+                process.wait()
+                error.seek(0)
+                raise RuntimeError(f"shard process of {run.label} ended before it warmed up:\n{error.read()[-4000:]}")
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.close()
+        parts = []
+        for process, error in zip(processes, errors, strict=True):
+            stdout = process.stdout.read()
+            process.wait()
+            error.seek(0)
+            parts.append(_read_result(run, process.returncode, stdout, error.read()))
+    return Measured(
+        run=run,
+        wall_seconds=max(part.ended for part in parts) - min(part.started for part in parts),
+        cpu_seconds=sum(part.cpu_seconds for part in parts),
+        peak_rss_mb=sum(part.peak_rss_mb for part in parts),
+        user_turns=sum(part.user_turns for part in parts),
+        status="success",
+        load_before=load_before,
     )
 
 
 def measure(run: Run, url: str) -> Measured:
-    """Run `worker` in a fresh Python process and read its result."""
-    argv = [sys.executable, "-m", "benchmark.devtools.perf", "--worker", json.dumps(asdict(run)), "--url", url]
-    done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, API_KEY_VAR: "not-a-key"})
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"measurement {run.label} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    data = json.loads(lines[-1].removeprefix(RESULT_PREFIX))
-    data["run"] = Run(**data["run"])
-    return Measured(**data)
+    """Run `worker` in a fresh Python process (one per shard process of the run) and read its result."""
+    if run.processes > 1:
+        return _measure_processes(run, url)
+    env = {**os.environ, API_KEY_VAR: "not-a-key"}
+    done = subprocess.run(_worker_argv(run, url), capture_output=True, text=True, env=env)
+    return _read_result(run, done.returncode, done.stdout, done.stderr)
 
 
 def result_line(measured: Measured) -> str:

