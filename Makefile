@@ -37,11 +37,11 @@ install-local: $(LOCAL)
 demo: install-local
 	$(BIN)/userlm-bench demo
 
-# actionlint checks every workflow under .github/workflows (and their shell, when shellcheck is on PATH).
+# actionlint checks every workflow under .github/workflows, their run: scripts with shellcheck.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/actionlint
+	$(BIN)/actionlint -shellcheck=$(BIN)/shellcheck
 
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.
 # Then the performance benchmark's small configuration prints its tables (results/perf.md has the full one).
