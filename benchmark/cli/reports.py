@@ -7,6 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from benchmark.cli.arguments import in_range
 from benchmark.constants import (
     EXIT_UNUSABLE,
     GATE_ALPHA,
@@ -93,34 +94,6 @@ def _compare(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
-
-
-def _share(text: str) -> float:
-    value = float(text)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _resamples(text: str) -> int:
-    value = int(text)
-    if value < 100:
-        raise argparse.ArgumentTypeError(f"must be at least 100, got {text}")
-    return value
-
-
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the `leaderboard` and `compare` commands to the top-level parser."""
     board = commands.add_parser(
@@ -152,27 +125,33 @@ def register(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("--metric", default=GATE_METRIC, help=f"metric to gate on, higher is better ({GATE_METRIC})")
     compare.add_argument(
         "--max-drop",
-        type=_non_negative,
+        type=in_range(float, 0),
         default=GATE_MAX_DROP,
         help=f"tolerated drop of the metric, e.g. 0.05 = 5 points of task score (default {GATE_MAX_DROP})",
     )
     compare.add_argument(
-        "--alpha", type=_fraction, default=GATE_ALPHA, help=f"one-sided significance level (default {GATE_ALPHA})"
+        "--alpha",
+        type=in_range(float, 0, 1, open_ends=True),
+        default=GATE_ALPHA,
+        help=f"one-sided significance level (default {GATE_ALPHA})",
     )
     compare.add_argument(
-        "--resamples", type=_resamples, default=GATE_RESAMPLES, help=f"bootstrap resamples (default {GATE_RESAMPLES})"
+        "--resamples",
+        type=in_range(int, 100),
+        default=GATE_RESAMPLES,
+        help=f"bootstrap resamples (default {GATE_RESAMPLES})",
     )
     compare.add_argument("--seed", type=int, default=GATE_SEED, help=f"bootstrap seed (default {GATE_SEED})")
     compare.add_argument(
         "--max-missing",
-        type=_share,
+        type=in_range(float, 0, 1),
         default=GATE_MAX_MISSING,
         help="largest share of a side's conversations without a value of the gated metric before the logs are "
         f"refused (exit 2; default {GATE_MAX_MISSING})",
     )
     compare.add_argument(
         "--max-simulator-failures",
-        type=_share,
+        type=in_range(float, 0, 1),
         default=GATE_MAX_SIMULATOR_FAILURES,
         help="largest share of a side's conversations the simulator may have failed before the logs are refused "
         f"(exit 2; default {GATE_MAX_SIMULATOR_FAILURES})",

@@ -8,6 +8,7 @@ import shlex
 import sys
 from typing import TYPE_CHECKING
 
+from benchmark.cli.arguments import in_range
 from benchmark.errors import UserError
 
 if TYPE_CHECKING:
@@ -132,13 +133,6 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if done.ok and read == 0 else EXIT_SHARD_FAILED
 
 
-def _shards(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
-    return value
-
-
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the `run` command to the top-level parser."""
     run = commands.add_parser(
@@ -147,7 +141,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("--shards", type=_shards, required=True, metavar="N", help="processes to run, one shard each")
+    run.add_argument(
+        "--shards", type=in_range(int, 1), required=True, metavar="N", help="processes to run, one shard each"
+    )
     run.add_argument(
         "--log-dir",
         default=os.environ.get("INSPECT_LOG_DIR", "logs"),
