@@ -30,6 +30,8 @@ from typing import Literal
 import numpy as np
 from inspect_ai.model import ChatMessage
 
+from benchmark.number_words import DOZEN, SCALES, TENS, UNITS
+
 _STOP_WORDS_TEXT = """
     a about above after again all also am an and any are as at be because been before being
     below between both but by can could did do does doing done down during each either else
@@ -162,13 +164,7 @@ _NUMBER_TOKEN = re.compile(
 )  # numerals ("1,000", "3.50", "20k", ".5") and words, in lower-cased text
 _POWER = re.compile(r"(?<![\w.])(\d+)\s*(?:\^|\*\*)\s*(\d{1,2})(?![\d.])")
 _JOIN = re.compile(r"\s*-?\s*")  # what may stand between the words of one number: spaces, one hyphen
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-_SCALES = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALES = {"dozen": DOZEN} | SCALES
 _LOOSE = {
     "first": (1,), "second": (2,), "third": (3,), "thirds": (3,), "fourth": (4,), "fourths": (4,), "fifth": (5,),
     "fifths": (5,), "sixth": (6,), "seventh": (7,), "eighth": (8,), "ninth": (9,), "tenth": (10,),
@@ -226,7 +222,7 @@ def number_mentions(text: str) -> list[Mention]:
         following = _next_word(lowered, tokens, index)
         if word is None:
             index, mention = _numeral(lowered, tokens, index)
-        elif word in _UNITS or word in _TENS or word in _SCALES or (word in ("a", "an") and following in _SCALES):
+        elif word in UNITS or word in TENS or word in _SCALES or (word in ("a", "an") and following in _SCALES):
             index, mention = _word_number(lowered, tokens, index)
         else:
             index, mention = index + 1, Mention(word, _values(*_LOOSE[word]), "loose") if word in _LOOSE else None
@@ -287,15 +283,15 @@ def _word_number(lowered: str, tokens: Sequence[re.Match[str]], start: int) -> t
         following = _next_word(lowered, tokens, index)
         if word in ("a", "an") and not parts and following in _SCALES:
             current, last = 1, "unit"
-        elif word == "and" and last == "scale" and (following in _UNITS or following in _TENS):
+        elif word == "and" and last == "scale" and (following in UNITS or following in TENS):
             pass
-        elif word in _UNITS and last in ("", "scale", "tens") and not (last == "tens" and _UNITS[word] >= 10):
-            current += _UNITS[word]
-            components.add(_UNITS[word])
+        elif word in UNITS and last in ("", "scale", "tens") and not (last == "tens" and UNITS[word] >= 10):
+            current += UNITS[word]
+            components.add(UNITS[word])
             last = "unit"
-        elif word in _TENS and last in ("", "scale"):
-            current += _TENS[word]
-            components.add(_TENS[word])
+        elif word in TENS and last in ("", "scale"):
+            current += TENS[word]
+            components.add(TENS[word])
             last = "tens"
         elif word in _SCALES and (last != "scale" or scale < 1000 <= _SCALES[word]):  # "hundred thousand"
             scale = _SCALES[word]

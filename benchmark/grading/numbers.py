@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
+from benchmark.number_words import DOZEN, SCALES, TENS, UNITS
+
 _SEPARATOR = "[,\u2009\u202f\u00a0 ]"
 _VULGAR = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
 _SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -35,33 +37,7 @@ _DIGITS = re.compile(
     (?!st\b|nd\b|rd\b|th\b)""",
     re.X,
 )
-_UNITS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
-_WORD_VALUES = {word: value for value, word in enumerate(_UNITS)} | {
-    word: 10 * (index + 2) for index, word in enumerate(_TENS)
-}
+_WORD_VALUES = UNITS | TENS
 _WORD = re.compile(r"[A-Za-z]+")
 _WORD_GAP = re.compile(r"[ \t\u00a0-]+")
 
@@ -163,17 +139,17 @@ def _read_words(text: str, words: list[tuple[str, int, int]], start: int) -> tup
     if run(index, "none") and sign == 1:
         return Fraction(0), index + 1
     if run(index, "half", "a", "dozen"):
-        return sign * Fraction(6), index + 3
+        return sign * Fraction(DOZEN, 2), index + 3
     if run(index, "a", "dozen", "and", "a", "half"):
-        return sign * Fraction(18), index + 5
+        return sign * Fraction(DOZEN * 3, 2), index + 5
     if run(index, "a", "dozen"):
-        return sign * Fraction(12), index + 2
+        return sign * Fraction(DOZEN), index + 2
     total, index = _cardinal(words, index, run)
     if total is None:
         return None
     value = Fraction(total)
     if run(index, "dozen"):
-        value, index = value * 12, index + 1
+        value, index = value * DOZEN, index + 1
     elif run(index, "and", "a", "half"):
         value, index = value + Fraction(1, 2), index + 3
     elif (run(index, "dollars") or run(index, "dollar")) and run(index + 1, "and"):
@@ -196,9 +172,9 @@ def _cardinal(words: list[tuple[str, int, int]], index: int, run) -> tuple[int |
             current, previous = current + value, "unit"
         elif value is not None and value >= 20 and previous in ("", "scale"):
             current, previous = current + value, "ten"
-        elif word in _SCALES and previous in ("unit", "ten") or word in ("thousand", "million") and previous:
-            current = max(current, 1) * _SCALES[word]
-            if _SCALES[word] > 100:
+        elif word in SCALES and previous in ("unit", "ten") or word in SCALES and SCALES[word] >= 1000 and previous:
+            current = max(current, 1) * SCALES[word]
+            if SCALES[word] > 100:
                 total, current = total + current, 0
             previous = "scale"
             if run(index + 1, "and") and index + 2 < len(words) and words[index + 2][0] in _WORD_VALUES:

@@ -3,6 +3,7 @@ from fractions import Fraction
 import pytest
 
 from benchmark.grading.numbers import find_numbers, format_number, to_decimal
+from benchmark.text import numbers
 
 
 def values(text: str) -> list[str]:
@@ -24,6 +25,7 @@ def values(text: str) -> list[str]:
         ("a dozen, half a dozen, a dozen and a half, two dozen", ["12", "6", "18", "24"]),
         ("one and a half hours, negative four, three dollars and fifty cents", ["1.5", "-4", "3.5"]),
         ("none left; Zero!", ["0", "0"]),
+        ("two billion, three hundred thousand, four million two hundred", ["2000000000", "300000", "4000200"]),
         ("a short one, one more day", []),
     ],
 )
@@ -40,3 +42,12 @@ def test_format_number_and_to_decimal(value, text, decimal):
     assert values(text) == [text]
     if decimal is not None:
         assert str(to_decimal(value)) == decimal
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["two billion", "three hundred thousand", "forty-two", "nineteen", "a dozen", "seven million five hundred"],
+)
+def test_agrees_with_the_matchers_reading_of_number_words(text):
+    """The grader and the matcher (`benchmark.text.numbers`) read one vocabulary: same words, same values."""
+    assert set(values(text)) == numbers(text)
