@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -46,18 +47,13 @@ def render_markdown(board: Leaderboard, command: str | None = None) -> str:
         lines += ["No assistant has both a `prompted` and a `userlm` run of the same task version.", ""]
     else:
         lines += _md_table(board.gaps, GAP_TABLE) + [""]
-    lines += ["## Columns", ""] + [f"- **{name}**: {note}" for name, note in COLUMN_NOTES] + [""]
-    lines += ["Plots: `task_score.png` (task score by assistant and simulator, 95% CIs), `inflation_gap.png`.", ""]
-    if board.warnings:
-        lines += ["## Warnings", ""] + [f"- {w}" for w in board.warnings] + [""]
-    lines += ["Logs: " + ", ".join(f"`{name}`" for name in board.logs), ""]
-    return "\n".join(lines)
+    plots = "Plots: `task_score.png` (task score by assistant and simulator, 95% CIs), `inflation_gap.png`."
+    return "\n".join(lines + _md_footer(COLUMN_NOTES, plots, board.warnings, board.logs))
 
 
 def write_csv(board: Leaderboard, path: Path) -> Path:
     """The rows, every figure with its interval bounds, at 6 significant digits."""
-    board.rows[CSV_COLUMNS].to_csv(path, index=False, float_format="%.6g")
-    return path
+    return _write_figures_csv(board.rows[CSV_COLUMNS], path)
 
 
 def render_simulator_markdown(simulators: SimulatorBoard, command: str | None = None) -> str:
@@ -66,15 +62,23 @@ def render_simulator_markdown(simulators: SimulatorBoard, command: str | None = 
     source = f"From {len(simulators.logs)} `simulator_fidelity` logs"
     lines += [source + (f", made with `{command}`." if command else "."), ""]
     lines += _md_table(simulators.rows, SIMULATOR_TABLE) + [""]
-    lines += ["## Columns", ""] + [f"- **{name}**: {note}" for name, note in SIMULATOR_NOTES] + [""]
-    lines += ["Plot: `simulators.png` (end F1, first-turn diversity and adherence per simulator, 95% CIs).", ""]
-    if simulators.warnings:
-        lines += ["## Warnings", ""] + [f"- {w}" for w in simulators.warnings] + [""]
-    lines += ["Logs: " + ", ".join(f"`{name}`" for name in simulators.logs), ""]
-    return "\n".join(lines)
+    plot = "Plot: `simulators.png` (end F1, first-turn diversity and adherence per simulator, 95% CIs)."
+    return "\n".join(lines + _md_footer(SIMULATOR_NOTES, plot, simulators.warnings, simulators.logs))
 
 
 def write_simulator_csv(simulators: SimulatorBoard, path: Path) -> Path:
     """The simulator rows, every figure with its interval bounds, at 6 significant digits."""
-    simulators.rows[SIMULATOR_CSV_COLUMNS].to_csv(path, index=False, float_format="%.6g")
+    return _write_figures_csv(simulators.rows[SIMULATOR_CSV_COLUMNS], path)
+
+
+def _md_footer(notes: Sequence[tuple[str, str]], plots: str, warnings: Sequence[str], logs: Sequence[str]) -> list[str]:
+    """The end of a markdown report: the column notes, its plots, its warnings and the logs it read."""
+    lines = ["## Columns", ""] + [f"- **{name}**: {note}" for name, note in notes] + ["", plots, ""]
+    if warnings:
+        lines += ["## Warnings", ""] + [f"- {warning}" for warning in warnings] + [""]
+    return lines + ["Logs: " + ", ".join(f"`{name}`" for name in logs), ""]
+
+
+def _write_figures_csv(rows: pd.DataFrame, path: Path) -> Path:
+    rows.to_csv(path, index=False, float_format="%.6g")
     return path
