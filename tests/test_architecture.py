@@ -63,3 +63,19 @@ def test_the_checks_see_function_level_imports(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text("def f():\n    from scorers.text import x\n    import inspect_ai.model._model\n")
     assert [module for _, module in imported_modules(probe)] == ["scorers.text", "inspect_ai.model._model"]
+
+
+MAX_MODULE_LINES = 600
+"""Above this a module holds more than one concern (the size the layout issue split modules at)."""
+
+
+def test_modules_are_small_and_say_what_they_hold():
+    wrong = []
+    for path in python_files("benchmark", "scorers", "tasks"):
+        text = path.read_text(encoding="utf-8")
+        lines = text.count("\n")
+        if lines > MAX_MODULE_LINES:
+            wrong.append(f"{path.relative_to(ROOT)}: {lines} lines (split it along its concerns)")
+        if text.strip() and ast.get_docstring(ast.parse(text)) is None:
+            wrong.append(f"{path.relative_to(ROOT)}: no module docstring (say what it holds and why)")
+    assert not wrong, "\n".join(wrong)
