@@ -148,6 +148,10 @@ FIRST_TURN_UNIGRAMS = "first_turn_unigrams"
 leaderboard and the gate recompute lexical diversity from them)."""
 CI_LOW_SUFFIX = "_ci_low"
 CI_HIGH_SUFFIX = "_ci_high"
+SUMMARY_SCORERS_PER_ROW = 2
+"""Scorers a row in the terminal summary at the end of an eval, which shows each figure without its interval
+(the log, `inspect view` and the leaderboard keep the intervals). Inspect's four a row cut our metric names
+at 80 columns."""
 
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 20250601
@@ -216,6 +220,8 @@ INTENT_CARRY_WORD_SHARE = 0.5
 of its content words appear there (shards with numbers need all their numbers there instead)."""
 
 # --- simulator fidelity (tasks/simulator_fidelity.py; the simulator leaderboard reads these names) -------
+FIDELITY_TASK = "simulator_fidelity"
+"""The fidelity task's name: its logs make the simulator table, never assistant rows."""
 # Five scorers; each figure is an Inspect metric of its scorer with `<figure>_ci_low` / `<figure>_ci_high`
 # (a 95% bootstrap interval over conversations). Shares are in [0, 1].
 END_PREDICTION = "end_prediction"

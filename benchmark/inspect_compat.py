@@ -10,10 +10,12 @@ an Inspect object.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from inspect_ai._cli.util import parse_model_role_cli_args
+from inspect_ai._display.core import results as _results_panel
 from inspect_ai._util.error import PrerequisiteError
 from inspect_ai._util.exception import TerminateSampleError
 from inspect_ai.model import Model
@@ -31,6 +33,7 @@ __all__ = [
     "bind_model_role_models",
     "bind_model_roles",
     "clear_model_roles",
+    "compact_results_panel",
     "eval_attempt_timeout",
     "model_for_role",
     "resolve_deferred_vllm_server",
@@ -101,3 +104,41 @@ def model_for_role(role: str, spec: str) -> Model:
     """The model `--model-role ROLE=SPEC` would bind (SPEC a model name or a `{model: ..., ...}` mapping)."""
     roles = resolve_model_roles(parse_model_role_cli_args((f"{role}={spec}",))) or {}
     return roles[role]
+
+
+_COMPACT_TASKS: set[str] = set()
+
+
+def compact_results_panel(task: str, hide_metric: Callable[[str], bool], scorers_per_row: int) -> None:
+    """In Inspect's end-of-eval panel, show `task`'s scorers `scorers_per_row` to a row, without the
+    metrics `hide_metric` names (a scorer left with none is not shown); other tasks' panels and every
+    log are unchanged.
+
+    Inspect lays out four scorers a row, each metric a line, so at 80 columns long metric names are cut.
+    Its panel has no public hook: this wraps `task_results`, the function all three displays (rich,
+    textual, plain) call for a finished task. Cosmetic only: where Inspect has no such function the
+    panel stays as it is.
+    """
+    _COMPACT_TASKS.add(task)
+    original = getattr(_results_panel, "task_results", None)
+    if original is None or not hasattr(_results_panel, "SCORES_PER_ROW") or hasattr(original, "compact_tasks"):
+        return
+
+    def task_results(profile: Any, success: Any) -> Any:
+        if profile.name.rsplit("/", 1)[-1] not in _COMPACT_TASKS or not success.results.scores:
+            return original(profile, success)
+        kept = ({k: m for k, m in score.metrics.items() if not hide_metric(k)} for score in success.results.scores)
+        scores = [
+            score.model_copy(update={"metrics": metrics})
+            for score, metrics in zip(success.results.scores, kept, strict=True)
+            if metrics
+        ]
+        shown = dataclasses.replace(success, results=success.results.model_copy(update={"scores": scores}))
+        saved, _results_panel.SCORES_PER_ROW = _results_panel.SCORES_PER_ROW, scorers_per_row
+        try:
+            return original(profile, shown)
+        finally:
+            _results_panel.SCORES_PER_ROW = saved
+
+    task_results.compact_tasks = _COMPACT_TASKS  # type: ignore[attr-defined]
+    _results_panel.task_results = task_results

@@ -16,17 +16,21 @@ from inspect_ai.scorer import Scorer
 
 from benchmark.constants import (
     BLANK_TURN_RULES,
+    CI_HIGH_SUFFIX,
+    CI_LOW_SUFFIX,
     DEFAULT_ANSWER_EXTRACTION,
     DEFAULT_BLANK_TURN,
     DEFAULT_MAX_RESAMPLES,
     DEFAULT_MAX_RESTARTS,
     DEFAULT_MAX_TURNS,
     SIMULATORS,
+    SUMMARY_SCORERS_PER_ROW,
 )
 from benchmark.conversation.guardrails import Guardrails
 from benchmark.conversation.loop import INTENT_KEY, user_simulation
 from benchmark.errors import UserError
 from benchmark.execution.inspect_sandbox import task_sandbox
+from benchmark.inspect_compat import compact_results_panel
 from benchmark.intents.record import Intent, Source
 from benchmark.intents.sets import INTENT_SETS, load_intent_set
 from benchmark.intents.split import as_metadata, intent_set, parse_run_shard, shard_intents
@@ -186,6 +190,7 @@ def multiturn_task(
         "sandbox": sandbox,
         "answer_extraction": answer_extraction,
     }
+    show_headline_figures(f"{source}_multiturn")
     return Task(
         dataset=intents_dataset(shard_intents(whole, run_shard), name=f"{source}_multiturn"),
         solver=loop,
@@ -226,3 +231,13 @@ def intent_set_name(intents: str | None, data_path: str | None) -> str:
     """The name of the intent set a run was cut from: the set's name, or an intent file's name."""
     name = intents or ("full" if data_path else "curated")
     return name if name in INTENT_SETS else Path(name).name
+
+
+def show_headline_figures(task: str) -> None:
+    """Have the terminal summary of `task` fit 80 columns: figures without their intervals, two scorers a row."""
+    compact_results_panel(task, is_interval_metric, SUMMARY_SCORERS_PER_ROW)
+
+
+def is_interval_metric(name: str) -> bool:
+    """Whether a metric is an interval bound (`task_score`'s `ci_low`, or `<figure>_ci_low` / `_ci_high`)."""
+    return name.endswith((CI_LOW_SUFFIX, CI_HIGH_SUFFIX)) or name in (CI_LOW_SUFFIX[1:], CI_HIGH_SUFFIX[1:])

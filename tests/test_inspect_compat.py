@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import inspect
+import io
+from types import SimpleNamespace
 
+from inspect_ai import eval
+from inspect_ai._display.core import results as results_panel  # what inspect_compat reaches into
+from inspect_ai._display.core.display import TaskSuccess
 from inspect_ai.model import get_model
 from inspect_ai.model._providers import vllm as vllm_provider  # what inspect_compat reaches into
+from rich.console import Console
 
 from benchmark import inspect_compat
 from benchmark.serving.scripted import scripted_output
+from tasks.gsm8k_multiturn import gsm8k_multiturn
 
 
 def test_every_exported_name_exists():
@@ -63,3 +70,22 @@ def test_attempt_timeout_and_wrapped_errors_exist():
     assert inspect_compat.eval_attempt_timeout() is None  # outside an eval
     assert issubclass(inspect_compat.ModelGenerateError, Exception)
     assert issubclass(inspect_compat.TerminateSampleError, BaseException)
+
+
+def test_the_terminal_summary_of_our_tasks_fits_80_columns_and_the_log_keeps_the_intervals(tmp_path):
+    task = gsm8k_multiturn(simulator="scripted")
+    (log,) = eval(task, model="scripted/assistant", limit=3, log_dir=str(tmp_path), display="none")
+    success = TaskSuccess(samples_completed=3, stats=log.stats, results=log.results)
+
+    def panel(task_name: str) -> str:
+        console = Console(width=80, record=True, file=io.StringIO())
+        profile = SimpleNamespace(name=task_name, samples=3, eval_config=log.eval.config)
+        console.print(results_panel.task_results(profile, success))
+        return console.export_text()
+
+    ours = panel("userlm_bench/gsm8k_multiturn")
+    assert "…" not in ours and "ci_low" not in ours and "ci_high" not in ours
+    assert all(name in ours for name in ("task_score", "intent_coverage", "turn_variance", "lexical_diversity"))
+    assert ours.index("task_score") < ours.index("intent_coverage")  # the headline figure first
+    assert "ci_low" in panel("someone_elses_task")  # other tasks' panels are Inspect's own
+    assert any(name.endswith("_ci_low") for score in log.results.scores for name in score.metrics)  # the log is whole

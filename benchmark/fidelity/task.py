@@ -16,7 +16,7 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import model_roles
 from inspect_ai.scorer import Scorer
 
-from benchmark.constants import CONVERSATION_SOURCES, SIMULATORS, WRITER_ROLE
+from benchmark.constants import CONVERSATION_SOURCES, FIDELITY_TASK, SIMULATORS, WRITER_ROLE
 from benchmark.fidelity.conversations import ConversationError, HumanConversation, read_conversations
 from benchmark.fidelity.intents import IntentCache, Status, writer_needed
 from benchmark.fidelity.record import HUMAN_CONVERSATION_KEY, INTENT_STATUS_KEY
@@ -24,7 +24,7 @@ from benchmark.fidelity.replay import chat_messages, fidelity_replay
 from benchmark.fidelity.sources.prism import load_prism
 from benchmark.fidelity.sources.wildchat import load_wildchat
 from benchmark.serving.local_models import cache_root
-from benchmark.task import ParameterTypes, check_parameter_types
+from benchmark.task import ParameterTypes, check_parameter_types, show_headline_figures
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +155,7 @@ def fidelity_task(
     if pending and model_roles().get(WRITER_ROLE) is None:
         raise writer_needed(pending, cache)
     name = conversations if conversations in CONVERSATION_SOURCES else Path(conversations).stem
+    show_headline_figures(FIDELITY_TASK)
     return Task(
         dataset=MemoryDataset([conversation_sample(c, status) for c, status in samples], name=name),
         solver=fidelity_replay(simulator, with_intent, cache),

@@ -27,6 +27,7 @@ from benchmark.constants import (
     END_PRECISION,
     END_PREDICTION,
     END_RECALL,
+    FIDELITY_TASK,
     FIRST_TURN_DIVERSITY,
     HUMAN_FIRST_TURN_DIVERSITY,
     HUMAN_INTENT_DECOMPOSITION,
@@ -45,8 +46,6 @@ from benchmark.constants import (
 )
 from benchmark.reports.logs import check_log, task_name
 
-FIDELITY_TASK = "simulator_fidelity"
-"""The fidelity task's name (tasks/simulator_fidelity.py): its logs make this table, never assistant rows."""
 SIMULATOR_KEY = ["simulator_model", "protocol", "conversation_source", "with_intent", "task_version"]
 """What a measured row names: the model that played the user, `-T simulator=`, the conversations
 (a file's name, or wildchat/prism), `-T with_intent=` and the task version."""
