@@ -106,7 +106,8 @@ def model_for_role(role: str, spec: str) -> Model:
     return roles[role]
 
 
-_COMPACT_TASKS: set[str] = set()
+_COMPACT_PANELS: dict[str, tuple[Callable[[str], bool], int]] = {}
+"""Task name -> (which metrics to hide, scorers a row) for the tasks whose panel is compacted."""
 
 
 def compact_results_panel(task: str, hide_metric: Callable[[str], bool], scorers_per_row: int) -> None:
@@ -116,29 +117,31 @@ def compact_results_panel(task: str, hide_metric: Callable[[str], bool], scorers
 
     Inspect lays out four scorers a row, each metric a line, so at 80 columns long metric names are cut.
     Its panel has no public hook: this wraps `task_results`, the function all three displays (rich,
-    textual, plain) call for a finished task. Cosmetic only: where Inspect has no such function the
-    panel stays as it is.
+    textual, plain) call for a finished task, once per process. Cosmetic only: where Inspect has no such
+    function the panel stays as it is.
     """
-    _COMPACT_TASKS.add(task)
+    wrapped = bool(_COMPACT_PANELS)
+    _COMPACT_PANELS[task] = (hide_metric, scorers_per_row)
     original = getattr(_results_panel, "task_results", None)
-    if original is None or not hasattr(_results_panel, "SCORES_PER_ROW") or hasattr(original, "compact_tasks"):
+    if wrapped or original is None or not hasattr(_results_panel, "SCORES_PER_ROW"):
         return
 
     def task_results(profile: Any, success: Any) -> Any:
-        if profile.name.rsplit("/", 1)[-1] not in _COMPACT_TASKS or not success.results.scores:
+        compact = _COMPACT_PANELS.get(profile.name.rsplit("/", 1)[-1])
+        if compact is None or not success.results.scores:
             return original(profile, success)
-        kept = ({k: m for k, m in score.metrics.items() if not hide_metric(k)} for score in success.results.scores)
+        hide, per_row = compact
+        kept = ({k: m for k, m in score.metrics.items() if not hide(k)} for score in success.results.scores)
         scores = [
             score.model_copy(update={"metrics": metrics})
             for score, metrics in zip(success.results.scores, kept, strict=True)
             if metrics
         ]
         shown = dataclasses.replace(success, results=success.results.model_copy(update={"scores": scores}))
-        saved, _results_panel.SCORES_PER_ROW = _results_panel.SCORES_PER_ROW, scorers_per_row
+        saved, _results_panel.SCORES_PER_ROW = _results_panel.SCORES_PER_ROW, per_row
         try:
             return original(profile, shown)
         finally:
             _results_panel.SCORES_PER_ROW = saved
 
-    task_results.compact_tasks = _COMPACT_TASKS  # type: ignore[attr-defined]
     _results_panel.task_results = task_results
